@@ -107,3 +107,14 @@ export interface Metrics {
   /** ROC-AUC per scenario (each scenario's windows against all benign windows). */
   perScenario: Record<string, { rows: number; rocAuc: number | null; recall: number | null }>;
 }
+
+/** What training measured on its held-out, later slice of time; the training report is drawn from it. */
+export interface Evaluation {
+  metrics: Metrics;
+  /** One entry per held-out window: score, label (-1 unknown, 0, 1) and scenario name. */
+  scores: number[];
+  labels: number[];
+  scenarios: (string | undefined)[];
+  /** The highest-scoring held-out windows, explained. */
+  top: ScoreResult[];
+}
