@@ -34,6 +34,14 @@ export interface FeatureSpec {
   /** Tumbling window length in minutes, aligned to UTC midnight; divides 1440. */
   windowMinutes: number;
   features: FeatureDef[];
+  /** What the spec is for and why its entity is chosen; free text for people. */
+  description?: string;
+  /**
+   * Fields read (in order) for the event time when `p_event_time` is absent, e.g. raw events that never went
+   * through Panther's normalisation (`eventTime` for CloudTrail, `published` for Okta). SQL always uses
+   * `p_event_time`, which Panther sets on every row.
+   */
+  timeFields?: FieldPath[];
 }
 
 /** A Panther event as the data lake returns it: the normalized log plus `p_*` standard fields. */
