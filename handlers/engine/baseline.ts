@@ -1,0 +1,230 @@
+// Per (entity, feature) baselines in transformed space: robust centre and scale per entity, shrunk towards the
+// population, with a population (peer) baseline for entities with little or no history and a time-of-day x
+// weekday/weekend profile.
+
+import type { TransformKind } from './transform';
+import { invertTransform } from './transform';
+
+export interface EntityBaseline {
+  /** Windows of the entity's own history the statistics were drawn from. */
+  n: number;
+  /** Robust centre per feature, in transformed space, before the time-slot offset. */
+  center: number[];
+  /** Robust scale per feature, in transformed space, floored. */
+  scale: number[];
+}
+
+export interface BaselineStatistics {
+  /** An entity needs this many windows of history before its own statistics are used. */
+  minHistory: number;
+  /** Pseudo-windows of population behaviour mixed into every entity's statistics (shrinkage). */
+  priorStrength: number;
+  population: { center: number[]; scale: number[] };
+  /**
+   * Offset per time slot and feature, in transformed space: slot = UTC hour + 24 on Saturdays and Sundays
+   * (48 slots). Empty when the training data had no times or too few windows to tell the slots apart.
+   */
+  profile: number[][];
+  entities: Record<string, EntityBaseline>;
+}
+
+export interface BaselineOptions {
+  minHistory?: number;
+  priorStrength?: number;
+}
+
+export const PROFILE_SLOTS = 48;
+/** Slots with fewer windows than this are pulled towards no offset. */
+const PROFILE_PRIOR = 20;
+/** Statistics that do not need every row are drawn from at most this many (population centre and scale, profile). */
+const SAMPLE_ROWS = 100_000;
+/** An entity's centre and scale are drawn from at most this many of its windows, spread over its history. */
+const ENTITY_SAMPLE = 512;
+
+/** Time slot of a window start (epoch ms): hour of day, plus 24 on weekends; -1 when the time is unknown. */
+export function slotOf(ms: number): number {
+  if (!Number.isFinite(ms)) return -1;
+  const date = new Date(ms);
+  const day = date.getUTCDay();
+  return date.getUTCHours() + (day === 0 || day === 6 ? 24 : 0);
+}
+
+/**
+ * Smallest scale a baseline may have, in transformed space: below it, ordinary jitter would look like an anomaly.
+ * 0.05 on the log scale is a 5 % change; 0.01 on a rate is one percentage point.
+ */
+export function scaleFloor(kind: TransformKind, center: number): number {
+  if (kind === 'identity') return 0.01;
+  // For counts, Poisson noise around a mean mu has sd sqrt(mu), which is sqrt(mu) / (1 + mu) after log1p.
+  const mu = invertTransform(kind, center);
+  return mu > 0 ? Math.max(0.05, Math.sqrt(mu) / (1 + mu)) : 0.05;
+}
+
+/** Median of a sorted array. */
+export function sortedMedian(sorted: ArrayLike<number>, from = 0, to = sorted.length): number {
+  const n = to - from;
+  if (n === 0) return 0;
+  const mid = from + (n >> 1);
+  return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Robust centre and scale of a sample (sorted in place): the median, and the larger of the normal-consistent
+ * MAD (1.4826 MAD) and the normal-consistent mean absolute deviation from the median (1.2533 mean |x - median|).
+ * The second keeps a scale for mostly-constant columns (a flag set in 2 % of windows has MAD 0), and it is
+ * still bounded by the deviations actually seen.
+ */
+export function robustCenterScale(values: Float64Array): { center: number; scale: number } {
+  const n = values.length;
+  if (n === 0) return { center: 0, scale: 0 };
+  values.sort();
+  const center = sortedMedian(values);
+  let sumAbs = 0;
+  for (let i = 0; i < n; i++) {
+    const dev = Math.abs(values[i] - center);
+    sumAbs += dev;
+    values[i] = dev;
+  }
+  values.sort();
+  const mad = sortedMedian(values);
+  return { center, scale: Math.max(1.4826 * mad, (1.2533 * sumAbs) / n) };
+}
+
+/**
+ * Fits the baseline on transformed values (row-major, n x d). Only rows with `include[i] = 1` count: known
+ * attacks must not define normal. Medians and MADs make the statistics robust to attacks hidden in the history.
+ */
+export function fitBaseline(
+  transformed: Float64Array,
+  d: number,
+  entities: string[],
+  windowStarts: Float64Array,
+  include: Uint8Array,
+  kinds: TransformKind[],
+  options: BaselineOptions = {},
+): BaselineStatistics {
+  const minHistory = Math.max(1, options.minHistory ?? 5);
+  const priorStrength = Math.max(0, options.priorStrength ?? 2);
+  const rows: number[] = [];
+  for (let i = 0; i < include.length; i++) if (include[i] === 1) rows.push(i);
+  const slots = new Int16Array(include.length);
+  for (const i of rows) slots[i] = slotOf(windowStarts[i]);
+
+  const groups = groupByEntity(rows, entities);
+  const profile = fitProfile(transformed, d, rows, groups, slots, minHistory);
+  const offset = (i: number, j: number): number => (profile.length === 0 || slots[i] < 0 ? 0 : profile[slots[i]][j]);
+
+  // Population: every included window, with the time-slot offset removed, sampled when there are many.
+  const step = Math.max(1, Math.ceil(rows.length / SAMPLE_ROWS));
+  const sampleSize = Math.ceil(rows.length / step);
+  const populationCenter: number[] = [];
+  const populationScale: number[] = [];
+  const scratch = new Float64Array(sampleSize);
+  for (let j = 0; j < d; j++) {
+    let k = 0;
+    for (let r = 0; r < rows.length; r += step) scratch[k++] = transformed[rows[r] * d + j] - offset(rows[r], j);
+    const { center, scale } = robustCenterScale(scratch.subarray(0, k));
+    populationCenter.push(center);
+    populationScale.push(Math.max(scale, scaleFloor(kinds[j], center)));
+  }
+
+  const entityStats: [string, EntityBaseline][] = [];
+  const values = new Float64Array(ENTITY_SAMPLE);
+  for (const [entity, members] of groups) {
+    const n = members.length;
+    if (n < minHistory) continue;
+    const taken = Math.min(n, ENTITY_SAMPLE);
+    const center: number[] = [];
+    const scale: number[] = [];
+    for (let j = 0; j < d; j++) {
+      for (let k = 0; k < taken; k++) {
+        const i = members[Math.floor((k * n) / taken)];
+        values[k] = transformed[i * d + j] - offset(i, j);
+      }
+      const own = robustCenterScale(values.subarray(0, taken));
+      const c = (n * own.center + priorStrength * populationCenter[j]) / (n + priorStrength);
+      const variance = (n * own.scale ** 2 + priorStrength * populationScale[j] ** 2) / (n + priorStrength);
+      center.push(c);
+      scale.push(Math.max(Math.sqrt(variance), scaleFloor(kinds[j], c)));
+    }
+    entityStats.push([entity, { n, center, scale }]);
+  }
+  return {
+    minHistory,
+    priorStrength,
+    population: { center: populationCenter, scale: populationScale },
+    profile,
+    entities: Object.fromEntries(entityStats),
+  };
+}
+
+/** Row indices per entity, in row order. */
+function groupByEntity(rows: number[], entities: string[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  for (const i of rows) {
+    const list = groups.get(entities[i]);
+    if (list) list.push(i);
+    else groups.set(entities[i], [i]);
+  }
+  return groups;
+}
+
+/**
+ * The time profile: per slot and feature, the median of how far a window lies from its own entity's median.
+ * Measuring against each entity's own level (not the population's) keeps a slot where only busy entities are
+ * active from looking busy. Entities below `minHistory` add nothing (one window has no rhythm), slots with few
+ * windows are shrunk towards 0, and rows are sampled when there are many.
+ */
+function fitProfile(
+  transformed: Float64Array,
+  d: number,
+  rows: number[],
+  groups: Map<string, number[]>,
+  slots: Int16Array,
+  minHistory: number,
+): number[][] {
+  const step = Math.max(1, Math.ceil(rows.length / SAMPLE_ROWS));
+  const residuals: number[][][] = Array.from({ length: PROFILE_SLOTS }, () => Array.from({ length: d }, () => []));
+  const used = new Set<number>();
+  let counter = 0;
+  for (const members of groups.values()) {
+    if (members.length < Math.max(minHistory, 2)) continue;
+    const medians: number[] = [];
+    const scratch = new Float64Array(members.length);
+    for (let j = 0; j < d; j++) {
+      for (let r = 0; r < members.length; r++) scratch[r] = transformed[members[r] * d + j];
+      scratch.sort();
+      medians.push(sortedMedian(scratch));
+    }
+    for (const i of members) {
+      if (counter++ % step !== 0 || slots[i] < 0) continue;
+      used.add(slots[i]);
+      for (let j = 0; j < d; j++) residuals[slots[i]][j].push(transformed[i * d + j] - medians[j]);
+    }
+  }
+  if (used.size < 2) return [];
+  return residuals.map((perFeature) =>
+    perFeature.map((list) => {
+      if (list.length === 0) return 0;
+      const sorted = Float64Array.from(list).sort();
+      return (sortedMedian(sorted) * list.length) / (list.length + PROFILE_PRIOR);
+    }),
+  );
+}
+
+/** The statistics a window of `entity` is scored against, and which kind they are. */
+export function baselineFor(
+  baseline: BaselineStatistics,
+  entity: string,
+): { center: number[]; scale: number[]; source: 'entity' | 'population' } {
+  if (Object.hasOwn(baseline.entities, entity)) {
+    const own = baseline.entities[entity];
+    return { center: own.center, scale: own.scale, source: 'entity' };
+  }
+  return { ...baseline.population, source: 'population' };
+}
+
+/** Time-slot offset of feature j for a window start, 0 when the baseline has no profile or the time is unknown. */
+export function profileOffset(baseline: BaselineStatistics, slot: number, j: number): number {
+  return slot < 0 || baseline.profile.length === 0 ? 0 : baseline.profile[slot][j];
+}

@@ -1,0 +1,308 @@
+// Training: split by time, choose transforms, fit the baseline, fit the logistic layer on real and synthetic
+// anomalies, pick the threshold on held-out benign windows, and measure the held-out slice.
+
+import { fitBaseline } from './baseline';
+import { InputError } from './errors';
+import { fitLogistic } from './logistic';
+import { computeMetrics } from './metrics';
+import type { LogTypeModel } from './model-document';
+import { roundStored } from './model-document';
+import { explainTableRow, logisticInputs, scoreTable, zScores } from './score';
+import { specHash } from './spec';
+import { assertFiniteTable } from './table';
+import { applyTransform, chooseTransform } from './transform';
+import type { Evaluation, FeatureSpec, FeatureTable } from './types';
+
+export interface TrainOptions {
+  /** Latest share of the windows held out for the threshold and the evaluation. Default 0.2. */
+  holdoutFraction?: number;
+  /** Share of held-out benign windows allowed above the threshold. Default 0.01. */
+  targetFalsePositiveRate?: number;
+  /** L2 penalty of the logistic layer. Default 1e-2. */
+  l2?: number;
+  /** Synthetic anomalies per benign window fitted on. Default 0.2. */
+  syntheticRate?: number;
+  /** Typical shift of a synthetic anomaly, in z units (drawn from 0.5x to 1.5x). Default 6. */
+  syntheticMagnitude?: number;
+  /** Windows of own history before an entity gets its own baseline. Default 5. */
+  minHistory?: number;
+  /** Pseudo-windows of population behaviour mixed into each entity baseline. Default 2. */
+  priorStrength?: number;
+  /** Cap on each part of a z-score in the logistic layer. Default 10. */
+  zClip?: number;
+  /** Keep logistic weights >= 0 (see logistic.ts). Default true. */
+  nonNegative?: boolean;
+  /** Most benign windows the logistic layer is fitted on; attack windows are always all used. Default 50,000. */
+  maxFitRows?: number;
+  /** Held-out windows explained in the evaluation. Default 10. */
+  topExplained?: number;
+  /** Seed of the sampling and the synthetic anomalies: same data, same seed, same model. Default 1. */
+  seed?: number;
+  /** The spec the rows were built with, embedded with its hash; absent for CSV-trained models. */
+  spec?: FeatureSpec;
+  /** Log type the model is for; default the spec's, the table's, or `features`. */
+  logType?: string;
+  onProgress?: (phase: 'prepare' | 'baseline' | 'fit' | 'evaluate', fraction: number) => void;
+}
+
+export interface TrainResult {
+  model: LogTypeModel;
+  evaluation: Evaluation;
+}
+
+/**
+ * Trains one model on a feature table. Labels: 1 attack, 0 benign, -1 unknown (fitted as benign). Attack rows
+ * never shape the baseline. With or without labels, synthetic anomalies (benign windows with one to three
+ * features pushed up or down by several robust standard deviations) teach the logistic layer what "far from
+ * normal" looks like on every feature, so labels of one attack kind do not make it blind to others.
+ */
+export function trainModel(table: FeatureTable, options: TrainOptions = {}): TrainResult {
+  const progress = options.onProgress ?? (() => undefined);
+  const n = table.entities.length;
+  const d = table.featureNames.length;
+  if (n === 0) throw new InputError('no rows to train on', { field: 'rows' });
+  if (d === 0) throw new InputError('rows have no feature columns', { field: 'features' });
+  assertFiniteTable(table);
+  const seed = options.seed ?? 1;
+  const random = mulberry32(seed);
+  const zClip = options.zClip ?? 10;
+  progress('prepare', 0);
+
+  const { train, holdout } = splitByTime(table, options.holdoutFraction ?? 0.2);
+  const trainTable = subsetTable(table, train);
+  const evalTable = holdout.length > 0 ? subsetTable(table, holdout) : trainTable;
+
+  const transforms = table.featureNames.map((_, j) => chooseTransform(columnOf(trainTable, j)));
+  const kinds = transforms.map((t) => t.kind);
+  const transformed = new Float64Array(trainTable.values.length);
+  for (let k = 0; k < transformed.length; k++) transformed[k] = applyTransform(kinds[k % d], trainTable.values[k]);
+
+  progress('baseline', 0);
+  // Known attacks must not define normal; when every row is an attack there is nothing else to learn from.
+  const include = new Uint8Array(train.length);
+  let benignRows = 0;
+  for (let i = 0; i < train.length; i++) {
+    include[i] = trainTable.labels[i] === 1 ? 0 : 1;
+    benignRows += include[i];
+  }
+  if (benignRows === 0) include.fill(1);
+  const baseline = roundBaseline(
+    fitBaseline(transformed, d, trainTable.entities, trainTable.windowStarts, include, kinds, {
+      minHistory: options.minHistory,
+      priorStrength: options.priorStrength,
+    }),
+  );
+  const part = { featureNames: [...table.featureNames], transforms, baseline };
+
+  progress('fit', 0);
+  const { z } = zScores(part, trainTable);
+  const fit = fitSet(z, d, trainTable.labels, random, {
+    maxFitRows: options.maxFitRows ?? 50_000,
+    syntheticRate: options.syntheticRate ?? 0.2,
+    magnitude: options.syntheticMagnitude ?? 6,
+  });
+  const logistic = fitLogistic(logisticInputs(fit.z, d, zClip), fit.y, 2 * d, {
+    l2: options.l2 ?? 1e-2,
+    nonNegative: options.nonNegative ?? true,
+  });
+
+  const logType = options.logType ?? options.spec?.logType ?? table.logType ?? 'features';
+  const model: LogTypeModel = {
+    logType,
+    spec: options.spec ?? null,
+    specHash: options.spec ? specHash(options.spec) : null,
+    featureNames: part.featureNames,
+    transforms,
+    baseline,
+    logistic: {
+      inputs: part.featureNames.flatMap((name) => [`${name}:up`, `${name}:down`]),
+      weights: Array.from(logistic.weights, roundStored),
+      intercept: roundStored(logistic.intercept),
+      zClip,
+    },
+    threshold: 0.5,
+    metrics: computeMetrics([], [], [], 0.5),
+    trainingWindow: windowOf(trainTable.windowStarts),
+    trainedRows: train.length,
+  };
+
+  progress('evaluate', 0);
+  const scores = scoreTable(model, evalTable);
+  model.threshold = thresholdFor(scores, evalTable.labels, options.targetFalsePositiveRate ?? 0.01);
+  model.metrics = computeMetrics(scores, evalTable.labels, evalTable.scenarios, model.threshold);
+  const top = topIndices(scores, options.topExplained ?? 10).map((i) => explainTableRow(model, evalTable, i));
+  progress('evaluate', 1);
+  return {
+    model,
+    evaluation: {
+      metrics: model.metrics,
+      scores: Array.from(scores),
+      labels: Array.from(evalTable.labels),
+      scenarios: [...evalTable.scenarios],
+      top,
+    },
+  };
+}
+
+/**
+ * Splits rows into training and a held-out later slice: the latest window starts holding about `fraction` of
+ * the rows. Rows without a parseable time, or all in one window, are split by row order instead. With fewer
+ * than two rows (or a fraction of 0) nothing is held out and the evaluation is on the training rows.
+ */
+export function splitByTime(table: FeatureTable, fraction: number): { train: number[]; holdout: number[] } {
+  const n = table.entities.length;
+  const all = Array.from({ length: n }, (_, i) => i);
+  const wanted = Math.round(n * Math.min(Math.max(fraction, 0), 0.9));
+  if (n < 2 || wanted === 0) return { train: all, holdout: [] };
+  const times = table.windowStarts;
+  const timed = times.every((t) => Number.isFinite(t));
+  const distinct = timed ? [...new Set(times)].sort((a, b) => a - b) : [];
+  if (distinct.length < 2) {
+    const cut = Math.min(n - wanted, n - 1);
+    return { train: all.slice(0, Math.max(cut, 1)), holdout: all.slice(Math.max(cut, 1)) };
+  }
+  const perTime = new Map<number, number>();
+  for (const t of times) perTime.set(t, (perTime.get(t) ?? 0) + 1);
+  let held = 0;
+  let k = distinct.length;
+  while (k > 1 && held < wanted) held += perTime.get(distinct[--k])!;
+  const cutoff = distinct[k];
+  return { train: all.filter((i) => times[i] < cutoff), holdout: all.filter((i) => times[i] >= cutoff) };
+}
+
+/** The rows at `indices`, as a new table. */
+export function subsetTable(table: FeatureTable, indices: number[]): FeatureTable {
+  const d = table.featureNames.length;
+  const values = new Float64Array(indices.length * d);
+  const windowStarts = new Float64Array(indices.length);
+  const labels = new Int8Array(indices.length);
+  indices.forEach((i, r) => {
+    values.set(table.values.subarray(i * d, (i + 1) * d), r * d);
+    windowStarts[r] = table.windowStarts[i];
+    labels[r] = table.labels[i];
+  });
+  return {
+    featureNames: table.featureNames,
+    entities: indices.map((i) => table.entities[i]),
+    windowStarts,
+    values,
+    labels,
+    scenarios: indices.map((i) => table.scenarios[i]),
+    logType: table.logType,
+  };
+}
+
+/**
+ * The threshold that flags at most `rate` of the benign (label != 1) windows: just above the benign score ranked
+ * floor(rate x benign) from the top. 0.5 when there are no benign windows to choose on.
+ */
+export function thresholdFor(scores: ArrayLike<number>, labels: ArrayLike<number>, rate: number): number {
+  const benign: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (labels[i] !== 1) benign.push(scores[i]);
+  if (benign.length === 0) return 0.5;
+  benign.sort((a, b) => b - a);
+  const allowed = Math.floor(Math.max(rate, 0) * benign.length);
+  if (allowed >= benign.length) return benign[benign.length - 1];
+  return nextUp(benign[allowed]);
+}
+
+/** The smallest double above x (x finite). */
+function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  const buffer = new DataView(new ArrayBuffer(8));
+  buffer.setFloat64(0, x);
+  const bits = buffer.getBigUint64(0);
+  buffer.setBigUint64(0, x > 0 ? bits + 1n : bits - 1n);
+  return buffer.getFloat64(0);
+}
+
+/**
+ * The rows the logistic layer is fitted on: every attack window, benign windows sampled down to `maxFitRows`
+ * (the weights need a representative sample, not every window), and synthetic anomalies made from benign ones.
+ */
+function fitSet(
+  z: Float64Array,
+  d: number,
+  labels: Int8Array,
+  random: () => number,
+  options: { maxFitRows: number; syntheticRate: number; magnitude: number },
+): { z: Float64Array; y: Uint8Array } {
+  const n = labels.length;
+  const attacks: number[] = [];
+  const benign: number[] = [];
+  for (let i = 0; i < n; i++) (labels[i] === 1 ? attacks : benign).push(i);
+  const keepRate = Math.min(1, options.maxFitRows / Math.max(benign.length, 1));
+  const kept = keepRate >= 1 ? benign : benign.filter(() => random() < keepRate);
+  const synthetic = kept.length === 0 || options.syntheticRate <= 0 ? 0 : Math.max(1, Math.round(kept.length * options.syntheticRate));
+  const rows = attacks.length + kept.length + synthetic;
+  const out = new Float64Array(rows * d);
+  const y = new Uint8Array(rows);
+  let r = 0;
+  for (const i of attacks) {
+    out.set(z.subarray(i * d, (i + 1) * d), r * d);
+    y[r++] = 1;
+  }
+  for (const i of kept) out.set(z.subarray(i * d, (i + 1) * d), (r++) * d);
+  for (let s = 0; s < synthetic; s++) {
+    const source = kept[Math.floor(random() * kept.length)];
+    out.set(z.subarray(source * d, (source + 1) * d), r * d);
+    const shifted = Math.min(d, 1 + Math.floor(random() * 3));
+    for (let m = 0; m < shifted; m++) {
+      const j = Math.floor(random() * d);
+      const size = options.magnitude * (0.5 + random());
+      out[r * d + j] += random() < 0.5 ? size : -size;
+    }
+    y[r++] = 1;
+  }
+  return { z: out, y };
+}
+
+function roundBaseline(b: ReturnType<typeof fitBaseline>): ReturnType<typeof fitBaseline> {
+  const round = (a: number[]): number[] => a.map(roundStored);
+  const entities = Object.fromEntries(
+    Object.entries(b.entities).map(([entity, s]) => [entity, { n: s.n, center: round(s.center), scale: round(s.scale) }]),
+  );
+  return {
+    ...b,
+    population: { center: round(b.population.center), scale: round(b.population.scale) },
+    profile: b.profile.map(round),
+    entities,
+  };
+}
+
+function columnOf(table: FeatureTable, j: number): Float64Array {
+  const d = table.featureNames.length;
+  const n = table.entities.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = table.values[i * d + j];
+  return out;
+}
+
+function windowOf(times: Float64Array): { start: string | null; end: string | null } {
+  let start = Infinity;
+  let end = -Infinity;
+  for (const t of times) {
+    if (!Number.isFinite(t)) continue;
+    start = Math.min(start, t);
+    end = Math.max(end, t);
+  }
+  return Number.isFinite(start) ? { start: new Date(start).toISOString(), end: new Date(end).toISOString() } : { start: null, end: null };
+}
+
+function topIndices(scores: Float64Array, count: number): number[] {
+  return Array.from(scores.keys())
+    .sort((a, b) => scores[b] - scores[a])
+    .slice(0, Math.max(0, count));
+}
+
+/** Small, fast, seedable PRNG (mulberry32): training must be reproducible from its seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
