@@ -60,16 +60,50 @@ export function scaleFloor(kind: TransformKind, center: number): number {
   return mu > 0 ? Math.max(0.05, Math.sqrt(mu) / (1 + mu)) : 0.05;
 }
 
-/** Median of a sorted array. */
-export function sortedMedian(sorted: ArrayLike<number>, from = 0, to = sorted.length): number {
-  const n = to - from;
+/**
+ * Reorders `a[from, to)` so that a[k] is the value a full sort would put there, everything before it is <= and
+ * everything after it >= (Hoare's selection, expected linear time: medians of every entity and feature are the
+ * bulk of baseline fitting, and a sort would do more than they need).
+ */
+export function selectInPlace(a: Float64Array, k: number, from = 0, to = a.length): number {
+  let lo = from;
+  let hi = to - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k];
+}
+
+/** Median of `a` (reordered in place); 0 for an empty array. */
+export function medianInPlace(a: Float64Array): number {
+  const n = a.length;
   if (n === 0) return 0;
-  const mid = from + (n >> 1);
-  return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const mid = n >> 1;
+  const upper = selectInPlace(a, mid);
+  if (n % 2 === 1) return upper;
+  let lower = -Infinity;
+  for (let i = 0; i < mid; i++) if (a[i] > lower) lower = a[i];
+  return (lower + upper) / 2;
 }
 
 /**
- * Robust centre and scale of a sample (sorted in place): the median, and the larger of the normal-consistent
+ * Robust centre and scale of a sample (reordered in place): the median, and the larger of the normal-consistent
  * MAD (1.4826 MAD) and the normal-consistent mean absolute deviation from the median (1.2533 mean |x - median|).
  * The second keeps a scale for mostly-constant columns (a flag set in 2 % of windows has MAD 0), and it is
  * still bounded by the deviations actually seen.
@@ -77,16 +111,14 @@ export function sortedMedian(sorted: ArrayLike<number>, from = 0, to = sorted.le
 export function robustCenterScale(values: Float64Array): { center: number; scale: number } {
   const n = values.length;
   if (n === 0) return { center: 0, scale: 0 };
-  values.sort();
-  const center = sortedMedian(values);
+  const center = medianInPlace(values);
   let sumAbs = 0;
   for (let i = 0; i < n; i++) {
     const dev = Math.abs(values[i] - center);
     sumAbs += dev;
     values[i] = dev;
   }
-  values.sort();
-  const mad = sortedMedian(values);
+  const mad = medianInPlace(values);
   return { center, scale: Math.max(1.4826 * mad, (1.2533 * sumAbs) / n) };
 }
 
@@ -190,11 +222,11 @@ function fitProfile(
   for (const members of groups.values()) {
     if (members.length < Math.max(minHistory, 2)) continue;
     const medians: number[] = [];
-    const scratch = new Float64Array(members.length);
+    const taken = Math.min(members.length, ENTITY_SAMPLE);
+    const scratch = new Float64Array(taken);
     for (let j = 0; j < d; j++) {
-      for (let r = 0; r < members.length; r++) scratch[r] = transformed[members[r] * d + j];
-      scratch.sort();
-      medians.push(sortedMedian(scratch));
+      for (let k = 0; k < taken; k++) scratch[k] = transformed[members[Math.floor((k * members.length) / taken)] * d + j];
+      medians.push(medianInPlace(scratch));
     }
     for (const i of members) {
       if (counter++ % step !== 0 || slots[i] < 0) continue;
@@ -206,8 +238,7 @@ function fitProfile(
   return residuals.map((perFeature) =>
     perFeature.map((list) => {
       if (list.length === 0) return 0;
-      const sorted = Float64Array.from(list).sort();
-      return (sortedMedian(sorted) * list.length) / (list.length + PROFILE_PRIOR);
+      return (medianInPlace(Float64Array.from(list)) * list.length) / (list.length + PROFILE_PRIOR);
     }),
   );
 }

@@ -7,28 +7,22 @@ const isPositive = (label: number): boolean => label === 1;
 
 /**
  * ROC-AUC as the Mann-Whitney statistic: the probability that a random attack scores above a random benign
- * window, ties counting one half (average ranks). Null when either class is empty.
+ * window, ties counting one half. Null when either class is empty.
  */
 export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number | null {
-  const n = scores.length;
-  const order = sortedIndices(scores);
-  let positives = 0;
-  let rankSum = 0;
-  for (let start = 0; start < n; ) {
-    let end = start;
-    while (end + 1 < n && scores[order[end + 1]] === scores[order[start]]) end++;
-    const averageRank = (start + end) / 2 + 1;
-    for (let k = start; k <= end; k++) {
-      if (isPositive(labels[order[k]])) {
-        positives++;
-        rankSum += averageRank;
-      }
-    }
-    start = end + 1;
+  const { positives, negatives } = splitByLabel(scores, labels);
+  return aucOf(positives, negatives);
+}
+
+/** Mann-Whitney AUC of attack scores against ascending-sorted benign scores. */
+function aucOf(positives: Float64Array, sortedNegatives: Float64Array): number | null {
+  if (positives.length === 0 || sortedNegatives.length === 0) return null;
+  let wins = 0;
+  for (const s of positives) {
+    const below = lowerBound(sortedNegatives, s);
+    wins += below + (upperBound(sortedNegatives, s) - below) / 2;
   }
-  const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return null;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  return wins / (positives.length * sortedNegatives.length);
 }
 
 /**
@@ -36,46 +30,90 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
  * as one step, so the order of ties does not change the result. Null when there are no attacks.
  */
 export function prAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number | null {
-  const order = sortedIndices(scores).reverse();
-  let total = 0;
-  for (let i = 0; i < labels.length; i++) if (isPositive(labels[i])) total++;
-  if (total === 0) return null;
-  let tp = 0;
-  let seen = 0;
+  const { positives, negatives } = splitByLabel(scores, labels);
+  if (positives.length === 0) return null;
   let ap = 0;
-  for (let start = 0; start < order.length; ) {
-    let end = start;
-    while (end + 1 < order.length && scores[order[end + 1]] === scores[order[start]]) end++;
-    let groupTp = 0;
-    for (let k = start; k <= end; k++) if (isPositive(labels[order[k]])) groupTp++;
-    tp += groupTp;
-    seen += end - start + 1;
-    ap += (groupTp / total) * (tp / seen);
-    start = end + 1;
+  for (const step of descendingSteps(positives, negatives)) {
+    if (step.newPositives > 0) ap += (step.newPositives / positives.length) * (step.tp / (step.tp + step.fp));
   }
   return ap;
 }
 
 /** ROC curve from (0, 0) to (1, 1), one point per distinct score, for charts. */
 export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): { fpr: number; tpr: number }[] {
-  const order = sortedIndices(scores).reverse();
-  let positives = 0;
-  for (let i = 0; i < labels.length; i++) if (isPositive(labels[i])) positives++;
-  const negatives = labels.length - positives;
+  const { positives, negatives } = splitByLabel(scores, labels);
   const points = [{ fpr: 0, tpr: 0 }];
-  let tp = 0;
-  let fp = 0;
-  for (let start = 0; start < order.length; ) {
-    let end = start;
-    while (end + 1 < order.length && scores[order[end + 1]] === scores[order[start]]) end++;
-    for (let k = start; k <= end; k++) {
-      if (isPositive(labels[order[k]])) tp++;
-      else fp++;
-    }
-    points.push({ fpr: negatives === 0 ? 0 : fp / negatives, tpr: positives === 0 ? 0 : tp / positives });
-    start = end + 1;
+  for (const step of descendingSteps(positives, negatives)) {
+    points.push({
+      fpr: negatives.length === 0 ? 0 : step.fp / negatives.length,
+      tpr: positives.length === 0 ? 0 : step.tp / positives.length,
+    });
   }
   return points;
+}
+
+/** Attack and benign scores, each sorted ascending (native typed-array sorts: fast on a million scores). */
+function splitByLabel(scores: ArrayLike<number>, labels: ArrayLike<number>): { positives: Float64Array; negatives: Float64Array } {
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) if (isPositive(labels[i])) count++;
+  const positives = new Float64Array(count);
+  const negatives = new Float64Array(scores.length - count);
+  let p = 0;
+  let q = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (isPositive(labels[i])) positives[p++] = scores[i];
+    else negatives[q++] = scores[i];
+  }
+  return { positives: positives.sort(), negatives: negatives.sort() };
+}
+
+/** Walks both ascending-sorted score lists from the top, one step per distinct score, with running counts. */
+function* descendingSteps(
+  positives: Float64Array,
+  negatives: Float64Array,
+): Generator<{ tp: number; fp: number; newPositives: number }> {
+  let p = positives.length - 1;
+  let q = negatives.length - 1;
+  let tp = 0;
+  let fp = 0;
+  while (p >= 0 || q >= 0) {
+    const v = Math.max(p >= 0 ? positives[p] : -Infinity, q >= 0 ? negatives[q] : -Infinity);
+    let newPositives = 0;
+    while (p >= 0 && positives[p] === v) {
+      p--;
+      newPositives++;
+    }
+    while (q >= 0 && negatives[q] === v) {
+      q--;
+      fp++;
+    }
+    tp += newPositives;
+    yield { tp, fp, newPositives };
+  }
+}
+
+/** First index whose value is >= x. */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose value is > x. */
+function upperBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Precision, recall and false-positive rate when windows scoring at or above `threshold` are flagged. */
@@ -131,14 +169,13 @@ export function computeMetrics(
       benign.push(scores[i]);
     }
   }
+  const sortedBenign = Float64Array.from(benign).sort();
   const perScenario: Metrics['perScenario'] = {};
   for (const name of [...byScenario.keys()].sort()) {
     const attack = byScenario.get(name)!;
-    const s = [...attack, ...benign];
-    const l = s.map((_, k) => (k < attack.length ? 1 : 0));
     let caught = 0;
     for (const v of attack) if (v >= threshold) caught++;
-    perScenario[name] = { rows: attack.length, rocAuc: rocAuc(s, l), recall: caught / attack.length };
+    perScenario[name] = { rows: attack.length, rocAuc: aucOf(Float64Array.from(attack), sortedBenign), recall: caught / attack.length };
   }
   return {
     rows: scores.length,
@@ -149,11 +186,4 @@ export function computeMetrics(
     threshold,
     perScenario,
   };
-}
-
-/** Indices ordered by ascending score. */
-function sortedIndices(scores: ArrayLike<number>): Uint32Array {
-  const order = new Uint32Array(scores.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  return order.sort((a, b) => scores[a] - scores[b]);
 }

@@ -18,8 +18,10 @@ export interface LogisticLayer {
   inputs: string[];
   weights: number[];
   intercept: number;
-  /** Each part of a z-score is capped at this before it is weighted, so one absurd value cannot dominate. */
+  /** Each side of a z-score is capped at this before it is weighted, so one absurd value cannot dominate. */
   zClip: number;
+  /** Each side of a z-score counts only by its excess over this (see score.ts `part`). */
+  zMargin: number;
 }
 
 /** Everything needed to score windows of one log type (or of one CSV's feature columns). */
@@ -107,6 +109,7 @@ const modelSchema = z
       weights: z.array(finite),
       intercept: finite,
       zClip: finite.positive(),
+      zMargin: finite.min(0),
     }),
     threshold: finite,
     metrics: metricsSchema,
@@ -134,6 +137,9 @@ const modelSchema = z
     }
     expectLength(['logistic', 'inputs'], m.logistic.inputs.length, 2 * d);
     expectLength(['logistic', 'weights'], m.logistic.weights.length, 2 * d);
+    if (m.logistic.zMargin >= m.logistic.zClip) {
+      ctx.addIssue({ code: 'custom', path: ['logistic', 'zMargin'], message: 'must be below zClip' });
+    }
     if ((m.spec === null) !== (m.specHash === null)) {
       ctx.addIssue({ code: 'custom', path: ['specHash'], message: 'spec and specHash must both be present or both be null' });
     }

@@ -3,7 +3,7 @@
 
 import { baselineFor, profileOffset, slotOf } from './baseline';
 import { InputError } from './errors';
-import type { LogTypeModel } from './model-document';
+import type { LogisticLayer, LogTypeModel } from './model-document';
 import { rowsToTable } from './table';
 import { applyTransform, invertTransform } from './transform';
 import type { FeatureExplanation, FeatureRow, FeatureTable, ScoreResult } from './types';
@@ -34,53 +34,86 @@ export function zScores(model: BaselinePart, table: FeatureTable): { z: Float64A
   const width = table.featureNames.length;
   const d = columns.length;
   const n = table.entities.length;
-  const z = new Float64Array(n * d);
-  const ownBaseline = new Uint8Array(n);
-  const kinds = model.transforms.map((t) => t.kind);
-  for (let i = 0; i < n; i++) {
-    const stats = baselineFor(model.baseline, table.entities[i]);
-    ownBaseline[i] = stats.source === 'entity' ? 1 : 0;
-    const slot = slotOf(table.windowStarts[i]);
-    for (let j = 0; j < d; j++) {
+  const transformed = new Float64Array(n * d);
+  for (let j = 0; j < d; j++) {
+    const kind = model.transforms[j].kind;
+    for (let i = 0; i < n; i++) {
       const v = table.values[i * width + columns[j]];
       if (!Number.isFinite(v)) {
         const name = model.featureNames[j];
         throw new InputError(`row ${i}: feature "${name}" must be a finite number, got ${v}`, { field: `features.${name}` });
       }
-      const expected = stats.center[j] + profileOffset(model.baseline, slot, j);
-      z[i * d + j] = (applyTransform(kinds[j], v) - expected) / stats.scale[j];
+      transformed[i * d + j] = applyTransform(kind, v);
     }
   }
-  return { z, ownBaseline };
+  return zScoresOfTransformed(model, transformed, table.entities, table.windowStarts);
+}
+
+/** z-scores of values already transformed and in the model's feature order; the values are overwritten. */
+export function zScoresOfTransformed(
+  model: BaselinePart,
+  transformed: Float64Array,
+  entities: string[],
+  windowStarts: Float64Array,
+): { z: Float64Array; ownBaseline: Uint8Array } {
+  const d = model.featureNames.length;
+  const n = entities.length;
+  const ownBaseline = new Uint8Array(n);
+  const lookup = new Map<string, ReturnType<typeof baselineFor>>();
+  const profile = model.baseline.profile;
+  for (let i = 0; i < n; i++) {
+    let stats = lookup.get(entities[i]);
+    if (stats === undefined) {
+      stats = baselineFor(model.baseline, entities[i]);
+      lookup.set(entities[i], stats);
+    }
+    ownBaseline[i] = stats.source === 'entity' ? 1 : 0;
+    const slot = slotOf(windowStarts[i]);
+    const offsets = slot < 0 || profile.length === 0 ? undefined : profile[slot];
+    const { center, scale } = stats;
+    for (let j = 0; j < d; j++) {
+      const k = i * d + j;
+      transformed[k] = (transformed[k] - center[j] - (offsets === undefined ? 0 : offsets[j])) / scale[j];
+    }
+  }
+  return { z: transformed, ownBaseline };
 }
 
 /**
  * The logistic layer's inputs from z-scores: per feature min(z+, clip) then min(z-, clip), so a model can weigh
  * rises and drops of the same feature differently (and learn that one of them does not matter).
  */
-export function logisticInputs(z: Float64Array, d: number, zClip: number): Float64Array {
+export function logisticInputs(z: Float64Array, d: number, layer: Pick<LogisticLayer, 'zClip' | 'zMargin'>): Float64Array {
   const n = d === 0 ? 0 : z.length / d;
   const x = new Float64Array(n * 2 * d);
   for (let k = 0; k < n * d; k++) {
-    const v = z[k];
-    x[2 * k] = v > 0 ? Math.min(v, zClip) : 0;
-    x[2 * k + 1] = v < 0 ? Math.min(-v, zClip) : 0;
+    x[2 * k] = part(z[k], layer);
+    x[2 * k + 1] = part(-z[k], layer);
   }
   return x;
+}
+
+/**
+ * One side of a z-score as the logistic layer sees it: the excess over `zMargin`, capped at `zClip`. The margin
+ * keeps the ordinary jitter of many features from adding up to the weight of one real excursion.
+ */
+export function part(z: number, layer: Pick<LogisticLayer, 'zClip' | 'zMargin'>): number {
+  return z > layer.zMargin ? Math.min(z, layer.zClip) - layer.zMargin : 0;
 }
 
 /** Anomaly probability of every row of a table, columnar and without per-row objects. */
 export function scoreTable(model: LogTypeModel, table: FeatureTable): Float64Array {
   const d = model.featureNames.length;
   const { z } = zScores(model, table);
-  const { weights, intercept, zClip } = model.logistic;
+  const layer = model.logistic;
+  const { weights, intercept } = layer;
   const n = table.entities.length;
   const scores = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let t = intercept;
     for (let j = 0; j < d; j++) {
       const v = z[i * d + j];
-      t += v > 0 ? weights[2 * j] * Math.min(v, zClip) : weights[2 * j + 1] * Math.min(-v, zClip);
+      t += v > 0 ? weights[2 * j] * part(v, layer) : weights[2 * j + 1] * part(-v, layer);
     }
     scores[i] = sigmoid(t);
   }
@@ -116,13 +149,14 @@ function explain(
   const columns = columnsFor(model, table);
   const stats = baselineFor(model.baseline, table.entities[i]);
   const slot = slotOf(table.windowStarts[i]);
-  const { weights, intercept, zClip } = model.logistic;
+  const layer = model.logistic;
+  const { weights, intercept } = layer;
   const explanations: FeatureExplanation[] = [];
   const zs: Record<string, number> = {};
   let t = intercept;
   for (let j = 0; j < d; j++) {
     const v = z[i * d + j];
-    const contribution = v > 0 ? weights[2 * j] * Math.min(v, zClip) : v < 0 ? weights[2 * j + 1] * Math.min(-v, zClip) : 0;
+    const contribution = weights[2 * j] * part(v, layer) + weights[2 * j + 1] * part(-v, layer);
     t += contribution;
     const name = model.featureNames[j];
     zs[name] = v;

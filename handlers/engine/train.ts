@@ -7,10 +7,10 @@ import { fitLogistic } from './logistic';
 import { computeMetrics } from './metrics';
 import type { LogTypeModel } from './model-document';
 import { roundStored } from './model-document';
-import { explainTableRow, logisticInputs, scoreTable, zScores } from './score';
+import { explainTableRow, logisticInputs, scoreTable, zScoresOfTransformed } from './score';
 import { specHash } from './spec';
 import { assertFiniteTable } from './table';
-import { applyTransform, chooseTransform } from './transform';
+import { applyTransform, chooseTransforms } from './transform';
 import type { Evaluation, FeatureSpec, FeatureTable } from './types';
 
 export interface TrainOptions {
@@ -30,6 +30,8 @@ export interface TrainOptions {
   priorStrength?: number;
   /** Cap on each part of a z-score in the logistic layer. Default 10. */
   zClip?: number;
+  /** Each side of a z-score counts by its excess over this margin. Default 1. */
+  zMargin?: number;
   /** Keep logistic weights >= 0 (see logistic.ts). Default true. */
   nonNegative?: boolean;
   /** Most benign windows the logistic layer is fitted on; attack windows are always all used. Default 50,000. */
@@ -66,13 +68,14 @@ export function trainModel(table: FeatureTable, options: TrainOptions = {}): Tra
   const seed = options.seed ?? 1;
   const random = mulberry32(seed);
   const zClip = options.zClip ?? 10;
+  const zMargin = Math.min(options.zMargin ?? 1, zClip / 2);
   progress('prepare', 0);
 
   const { train, holdout } = splitByTime(table, options.holdoutFraction ?? 0.2);
   const trainTable = subsetTable(table, train);
   const evalTable = holdout.length > 0 ? subsetTable(table, holdout) : trainTable;
 
-  const transforms = table.featureNames.map((_, j) => chooseTransform(columnOf(trainTable, j)));
+  const transforms = chooseTransforms(trainTable.values, d);
   const kinds = transforms.map((t) => t.kind);
   const transformed = new Float64Array(trainTable.values.length);
   for (let k = 0; k < transformed.length; k++) transformed[k] = applyTransform(kinds[k % d], trainTable.values[k]);
@@ -95,13 +98,13 @@ export function trainModel(table: FeatureTable, options: TrainOptions = {}): Tra
   const part = { featureNames: [...table.featureNames], transforms, baseline };
 
   progress('fit', 0);
-  const { z } = zScores(part, trainTable);
+  const { z } = zScoresOfTransformed(part, transformed, trainTable.entities, trainTable.windowStarts);
   const fit = fitSet(z, d, trainTable.labels, random, {
     maxFitRows: options.maxFitRows ?? 50_000,
     syntheticRate: options.syntheticRate ?? 0.2,
     magnitude: options.syntheticMagnitude ?? 6,
   });
-  const logistic = fitLogistic(logisticInputs(fit.z, d, zClip), fit.y, 2 * d, {
+  const logistic = fitLogistic(logisticInputs(fit.z, d, { zClip, zMargin }), fit.y, 2 * d, {
     l2: options.l2 ?? 1e-2,
     nonNegative: options.nonNegative ?? true,
   });
@@ -119,6 +122,7 @@ export function trainModel(table: FeatureTable, options: TrainOptions = {}): Tra
       weights: Array.from(logistic.weights, roundStored),
       intercept: roundStored(logistic.intercept),
       zClip,
+      zMargin,
     },
     threshold: 0.5,
     metrics: computeMetrics([], [], [], 0.5),
@@ -268,14 +272,6 @@ function roundBaseline(b: ReturnType<typeof fitBaseline>): ReturnType<typeof fit
     profile: b.profile.map(round),
     entities,
   };
-}
-
-function columnOf(table: FeatureTable, j: number): Float64Array {
-  const d = table.featureNames.length;
-  const n = table.entities.length;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = table.values[i * d + j];
-  return out;
 }
 
 function windowOf(times: Float64Array): { start: string | null; end: string | null } {

@@ -37,10 +37,12 @@ export function chooseTransform(column: ArrayLike<number>): FeatureTransform {
   return { kind: 'identity' };
 }
 
-/** Reads column `j` of a row-major table of `width` columns into a new array. */
-export function column(values: Float64Array, width: number, j: number): Float64Array {
-  const rows = width === 0 ? 0 : values.length / width;
-  const out = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) out[i] = values[i * width + j];
-  return out;
+/** chooseTransform for every column of a row-major table of `width` columns, in one pass over the values. */
+export function chooseTransforms(values: Float64Array, width: number): FeatureTransform[] {
+  const wide = new Uint8Array(width);
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (v > 1 || v < -1) wide[k % width] = 1;
+  }
+  return Array.from(wide, (w) => ({ kind: w === 1 ? 'signedLog1p' : 'identity' }));
 }
