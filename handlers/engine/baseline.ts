@@ -103,10 +103,10 @@ export function medianInPlace(a: Float64Array): number {
 }
 
 /**
- * Robust centre and scale of a sample (reordered in place): the median, and the larger of the normal-consistent
- * MAD (1.4826 MAD) and the normal-consistent mean absolute deviation from the median (1.2533 mean |x - median|).
- * The second keeps a scale for mostly-constant columns (a flag set in 2 % of windows has MAD 0), and it is
- * still bounded by the deviations actually seen.
+ * Robust centre and scale of a sample (reordered in place): the median and the normal-consistent MAD
+ * (1.4826 MAD). When more than half the values equal the median (a flag set in 2 % of windows, a mostly-zero
+ * count) the MAD is 0; the scale then falls back to the normal-consistent mean absolute deviation from the median
+ * (1.2533 mean |x - median|), which still reflects how often and how far the column moves.
  */
 export function robustCenterScale(values: Float64Array): { center: number; scale: number } {
   const n = values.length;
@@ -119,7 +119,7 @@ export function robustCenterScale(values: Float64Array): { center: number; scale
     values[i] = dev;
   }
   const mad = medianInPlace(values);
-  return { center, scale: Math.max(1.4826 * mad, (1.2533 * sumAbs) / n) };
+  return { center, scale: mad > 0 ? 1.4826 * mad : (1.2533 * sumAbs) / n };
 }
 
 /**
