@@ -21,8 +21,8 @@ export interface BundleImageProps {
 
 /** Thrown at synthesis when a bundle folder is missing: the images are built from `npm run bundle`'s output. */
 export class MissingBundleError extends Error {
-  constructor(bundleDir: string, missing: string) {
-    super(`${missing} not found in ${bundleDir}: run \`npm run bundle\` (or \`npm run build\`) before synthesizing in build mode`);
+  constructor(missing: string) {
+    super(`${missing} does not exist: run \`npm run bundle\` (or \`npm run build\`) before synthesizing in build mode`);
     this.name = 'MissingBundleError';
   }
 }
@@ -65,8 +65,9 @@ export class BundleImage extends Construct {
 
   constructor(scope: Construct, id: string, props: BundleImageProps) {
     super(scope, id);
-    if (!existsSync(props.bundleDir)) throw new MissingBundleError(props.bundleDir, 'the bundle folder');
-    if (!existsSync(join(props.bundleDir, 'Dockerfile'))) throw new MissingBundleError(props.bundleDir, 'Dockerfile');
+    if (!existsSync(props.bundleDir)) throw new MissingBundleError(props.bundleDir);
+    const dockerfile = join(props.bundleDir, 'Dockerfile');
+    if (!existsSync(dockerfile)) throw new MissingBundleError(dockerfile);
     this.contentHash = bundleHash(props.bundleDir);
     const triggers = { bundle_sha256: this.contentHash };
     // Relative to the stack folder through path.module, so the synthesized JSON names no path of this machine.

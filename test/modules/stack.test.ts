@@ -1,7 +1,7 @@
 // What the synthesized stack must hold in both image modes: functions, images, schedule, API, IAM, bucket, secret.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { bundleHash } from '../../modules/bundle-image';
 import { DIGEST_PINNED_ECR_URI } from '../../modules/container-function';
@@ -302,7 +302,14 @@ describe('stack', () => {
 
     it('fails synthesis, saying to run npm run bundle, when a bundle folder is missing', () => {
       const empty = mkdtempSync(join(tmpdir(), 'no-bundles-'));
-      assert.throws(() => synthFixture('build', {}, empty), /training.*npm run bundle/s);
+      assert.throws(() => synthFixture('build', {}, empty), /bundles-.*training does not exist: run `npm run bundle`/);
+    });
+
+    it('fails synthesis when a bundle folder has no Dockerfile', () => {
+      const bundles = mkdtempSync(join(tmpdir(), 'bundles-'));
+      mkdirSync(join(bundles, 'training'));
+      writeFileSync(join(bundles, 'training', 'index.js'), '');
+      assert.throws(() => synthFixture('build', {}, bundles), /training[/\\]Dockerfile does not exist: run `npm run bundle`/);
     });
   });
 
