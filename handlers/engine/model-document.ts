@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { InputError, ModelFormatError } from './errors';
-import type { BaselineStatistics } from './baseline';
+import type { BaselineStatistics, EntityBaseline } from './baseline';
 import { PROFILE_SLOTS } from './baseline';
 import { parseFeatureSpecs, specHash as hashSpec } from './spec';
 import type { FeatureTransform } from './transform';
@@ -198,6 +198,7 @@ export function parseModel(text: string): ModelDocument {
   }
   const doc = parsed.data as ModelDocument;
   doc.models.forEach((model, i) => {
+    model.baseline.entities = ownEntities(model, (json as { models: { baseline: { entities: object } }[] }).models[i].baseline.entities, i);
     if (model.spec === null) return;
     let spec: FeatureSpec;
     try {
@@ -213,6 +214,24 @@ export function parseModel(text: string): ModelDocument {
     model.spec = spec;
   });
   return doc;
+}
+
+/**
+ * The entity table rebuilt from own properties only. An entity may be named `__proto__` (entity names are data);
+ * JSON.parse keeps it as an own property but a validator's plain assignment would not, so that one is validated
+ * here and defined explicitly.
+ */
+function ownEntities(model: LogTypeModel, raw: object, i: number): Record<string, EntityBaseline> {
+  const entities = Object.fromEntries(Object.entries(model.baseline.entities)) as Record<string, EntityBaseline>;
+  if (Object.hasOwn(raw, '__proto__')) {
+    const stats = entitySchema.safeParse((raw as Record<string, unknown>)['__proto__']);
+    const d = model.featureNames.length;
+    const path = `models[${i}].baseline.entities["__proto__"]`;
+    if (!stats.success) throw new ModelFormatError(`${path}${formatModelPath(stats.error.issues[0].path).replace(/^(?=[A-Za-z])/, '.')}: ${stats.error.issues[0].message}`);
+    if (stats.data.center.length !== d || stats.data.scale.length !== d) throw new ModelFormatError(`${path}: center and scale need ${d} entries each`);
+    Object.defineProperty(entities, '__proto__', { value: stats.data, enumerable: true, writable: true, configurable: true });
+  }
+  return entities;
 }
 
 /**
