@@ -38,6 +38,8 @@ export interface TrainingJobInput {
   gate?: QualityGate;
   train?: TrainOptions;
   now?: () => Date;
+  /** The trainer; the engine's trainModel unless a caller substitutes one (tests of the gate do). */
+  trainer?: typeof trainModel;
   /** Draws report.html (the engine's training report); without it the version has no report. */
   renderReport?: (input: { document: ModelDocument; evaluations: Record<string, Evaluation> }) => string;
   /** Aborts the Panther queries (e.g. shortly before the Lambda's own limit). */
@@ -138,7 +140,7 @@ export async function runTrainingJob(input: TrainingJobInput): Promise<TrainingS
       continue;
     }
     const table = rowsToTable(labelled, spec.features.map((f) => f.name));
-    const { model, evaluation } = trainModel(table, { ...input.train, spec });
+    const { model, evaluation } = (input.trainer ?? trainModel)(table, { ...input.train, spec });
     models.push(model);
     evaluations[spec.logType] = evaluation;
     // The same held-out slice trainModel evaluated on, scored by the current model for a fair comparison.
