@@ -55,6 +55,8 @@ export class ContainerFunction extends Construct {
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: 'AES256' }],
     });
+    // A readable, stable address: the first deploy in prebuilt mode targets the repositories before any image exists.
+    this.repository.overrideLogicalId(`${id}_repository`);
     new EcrLifecyclePolicy(this, 'lifecycle', {
       repository: this.repository.name,
       policy: JSON.stringify({
