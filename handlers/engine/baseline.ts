@@ -3,7 +3,6 @@
 // weekday/weekend profile.
 
 import type { TransformKind } from './transform';
-import { invertTransform } from './transform';
 
 export interface EntityBaseline {
   /** Windows of the entity's own history the statistics were drawn from. */
@@ -51,13 +50,12 @@ export function slotOf(ms: number): number {
 
 /**
  * Smallest scale a baseline may have, in transformed space: below it, ordinary jitter would look like an anomaly.
- * 0.05 on the log scale is a 5 % change; 0.01 on a rate is one percentage point.
+ * 0.05 on the log scale is a 5 % change; 0.01 on a rate is one percentage point. (A Poisson floor for counts,
+ * sqrt(mu) / (1 + mu) after log1p, was tried and dropped: distinct counts are not Poisson, and at mu = 1 it hid
+ * a second country in a window, the one sign of a stolen session used abroad.)
  */
-export function scaleFloor(kind: TransformKind, center: number): number {
-  if (kind === 'identity') return 0.01;
-  // For counts, Poisson noise around a mean mu has sd sqrt(mu), which is sqrt(mu) / (1 + mu) after log1p.
-  const mu = invertTransform(kind, center);
-  return mu > 0 ? Math.max(0.05, Math.sqrt(mu) / (1 + mu)) : 0.05;
+export function scaleFloor(kind: TransformKind): number {
+  return kind === 'identity' ? 0.01 : 0.05;
 }
 
 /**
@@ -157,7 +155,7 @@ export function fitBaseline(
     for (let r = 0; r < rows.length; r += step) scratch[k++] = transformed[rows[r] * d + j] - offset(rows[r], j);
     const { center, scale } = robustCenterScale(scratch.subarray(0, k));
     populationCenter.push(center);
-    populationScale.push(Math.max(scale, scaleFloor(kinds[j], center)));
+    populationScale.push(Math.max(scale, scaleFloor(kinds[j])));
   }
 
   const entityStats: [string, EntityBaseline][] = [];
@@ -177,7 +175,7 @@ export function fitBaseline(
       const c = (n * own.center + priorStrength * populationCenter[j]) / (n + priorStrength);
       const variance = (n * own.scale ** 2 + priorStrength * populationScale[j] ** 2) / (n + priorStrength);
       center.push(c);
-      scale.push(Math.max(Math.sqrt(variance), scaleFloor(kinds[j], c)));
+      scale.push(Math.max(Math.sqrt(variance), scaleFloor(kinds[j])));
     }
     entityStats.push([entity, { n, center, scale }]);
   }

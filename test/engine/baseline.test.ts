@@ -36,11 +36,9 @@ describe('baseline', () => {
     assert.deepEqual(robustCenterScale(Float64Array.from([4, 4])), { center: 4, scale: 0 });
   });
 
-  it('floors the scale: a point on rates, 5 % on the log scale, Poisson noise for small counts', () => {
-    assert.equal(scaleFloor('identity', 0.3), 0.01);
-    assert.equal(scaleFloor('signedLog1p', 0), 0.05);
-    close(scaleFloor('signedLog1p', Math.log1p(100)), 10 / 101);
-    assert.equal(scaleFloor('signedLog1p', Math.log1p(10_000)), 0.05);
+  it('floors the scale: a point on rates, 5 % on the log scale', () => {
+    assert.equal(scaleFloor('identity'), 0.01);
+    assert.equal(scaleFloor('signedLog1p'), 0.05);
   });
 
   it('puts a window in an hour-of-day slot, weekends after weekdays', () => {
