@@ -2,6 +2,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
+import { renderReport } from './engine/report';
 import { createPantherClient } from './panther/client';
 import { secretsManagerToken } from './panther/token';
 import { trainingConfig } from './runtime/config';
@@ -29,5 +30,13 @@ export async function handler(event: unknown, context?: Context): Promise<Traini
   const specs = await loadSpecs(objects, config.FEATURE_SPECS_KEY);
   const remaining = context?.getRemainingTimeInMillis?.();
   const signal = remaining ? AbortSignal.timeout(Math.max(remaining - SAFETY_MS, 1_000)) : undefined;
-  return runTrainingJob({ specs, ...window, source: pantherSource(client, { logger }), store, logger, signal });
+  return runTrainingJob({
+    specs,
+    ...window,
+    source: pantherSource(client, { logger }),
+    store,
+    logger,
+    signal,
+    renderReport,
+  });
 }
