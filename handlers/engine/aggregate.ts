@@ -102,10 +102,35 @@ export function entityReader(spec: FeatureSpec): FieldReader {
   return firstPresentReader(spec.entity);
 }
 
-/** Accumulator of one (entity, window): counters for count / countWhere, one distinct set per distinct feature. */
+/**
+ * Accumulator of one (entity, window): counters for count / countWhere, one distinct collection per distinct
+ * feature. A window mostly sees one to a few distinct values, so a collection starts as a small array (a few
+ * bytes, a fast linear scan) and becomes a Set only past SMALL_DISTINCT values.
+ */
 interface WindowState {
-  counts: Float64Array;
-  sets: Set<string>[];
+  counts: number[];
+  distinct: (string[] | Set<string>)[];
+}
+
+const SMALL_DISTINCT = 16;
+
+function addDistinct(state: WindowState, i: number, v: string): void {
+  const cur = state.distinct[i];
+  if (Array.isArray(cur)) {
+    if (cur.indexOf(v) >= 0) return;
+    if (cur.length < SMALL_DISTINCT) cur.push(v);
+    else {
+      const set = new Set(cur);
+      set.add(v);
+      state.distinct[i] = set;
+    }
+  } else {
+    cur.add(v);
+  }
+}
+
+function distinctSize(c: string[] | Set<string>): number {
+  return Array.isArray(c) ? c.length : c.size;
 }
 
 /** How each output feature is read off a WindowState, in spec order. */
@@ -190,7 +215,10 @@ export class SpecAggregator {
       }
       let found = windows.get(w);
       if (found === undefined) {
-        found = { counts: new Float64Array(this.tests.length), sets: this.distinctReaders.map(() => new Set<string>()) };
+        const counts = new Array<number>(this.tests.length).fill(0);
+        const distinct: string[][] = [];
+        for (let i = 0; i < this.distinctReaders.length; i++) distinct.push([]);
+        found = { counts, distinct };
         windows.set(w, found);
       }
       state = found;
@@ -207,7 +235,7 @@ export class SpecAggregator {
     const readers = this.distinctReaders;
     for (let i = 0; i < readers.length; i++) {
       const v = readers[i](event);
-      if (v !== undefined && v !== '') state.sets[i].add(v);
+      if (v !== undefined && v !== '') addDistinct(state, i, v);
     }
     return true;
   }
@@ -232,7 +260,7 @@ export class SpecAggregator {
 
 function valueOf(out: Output, state: WindowState): number {
   if (out.from === 'count') return state.counts[out.index];
-  if (out.from === 'set') return state.sets[out.index].size;
+  if (out.from === 'set') return distinctSize(state.distinct[out.index]);
   const den = valueOf(out.den, state);
   // Defined as 0 for an empty denominator, in SQL too, so a window never yields NaN.
   return den === 0 ? 0 : valueOf(out.num, state) / den;
