@@ -79,6 +79,7 @@ export class PantherAnomalyStack extends TerraformStack {
 
     this.training = new ContainerFunction(this, 'training', {
       functionName: `${prefix}-training`,
+      account,
       description: 'Trains the anomaly model from Panther data and promotes it when it passes the quality gate',
       architecture: config.architecture,
       memoryMb: config.training.memoryMb,
@@ -96,6 +97,7 @@ export class PantherAnomalyStack extends TerraformStack {
     });
     this.detection = new ContainerFunction(this, 'detection', {
       functionName: `${prefix}-detection`,
+      account,
       description: 'Scores Panther events or feature rows against the current anomaly model',
       architecture: config.architecture,
       memoryMb: config.detection.memoryMb,

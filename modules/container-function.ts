@@ -4,10 +4,12 @@ import { Fn, TerraformVariable } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
+import { EcrRepositoryPolicy } from '@cdktf/provider-aws/lib/ecr-repository-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { AccountContext } from './account';
 import { BundleImage } from './bundle-image';
 import { Architecture } from './config';
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from './policy';
@@ -23,6 +25,7 @@ export const DIGEST_PINNED_ECR_URI =
 
 export interface ContainerFunctionProps {
   functionName: string;
+  account: AccountContext;
   description: string;
   architecture: Architecture;
   memoryMb: number;
@@ -57,6 +60,21 @@ export class ContainerFunction extends Construct {
     });
     // A readable, stable address: the first deploy in prebuilt mode targets the repositories before any image exists.
     this.repository.overrideLogicalId(`${id}_repository`);
+    // Lambda pulls same-account images as the Lambda service; only for this function, by its ARN.
+    const { partition, region, accountId } = props.account;
+    new EcrRepositoryPolicy(this, 'repository-policy', {
+      repository: this.repository.name,
+      policy: policyDocument([
+        {
+          sid: 'LambdaPullForItsFunction',
+          principals: { Service: 'lambda.amazonaws.com' },
+          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+          conditions: {
+            StringLike: { 'aws:sourceArn': `arn:${partition}:lambda:${region}:${accountId}:function:${props.functionName}` },
+          },
+        },
+      ]),
+    });
     new EcrLifecyclePolicy(this, 'lifecycle', {
       repository: this.repository.name,
       policy: JSON.stringify({

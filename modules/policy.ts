@@ -5,7 +5,8 @@ export interface PolicyStatement {
   sid: string;
   effect?: 'Allow' | 'Deny';
   actions: string[];
-  resources: string[];
+  /** Omitted only in resource policies that apply to their own resource (an ECR repository's). */
+  resources?: string[];
   /** Principals, for resource policies (bucket, repository). */
   principals?: Record<string, string | string[]>;
   conditions?: Record<string, Record<string, string | string[]>>;
@@ -20,7 +21,7 @@ export function policyDocument(statements: readonly PolicyStatement[]): string {
       Effect: s.effect ?? 'Allow',
       ...(s.principals === undefined ? {} : { Principal: s.principals }),
       Action: s.actions,
-      Resource: s.resources,
+      ...(s.resources === undefined ? {} : { Resource: s.resources }),
       ...(s.conditions === undefined ? {} : { Condition: s.conditions }),
     })),
   });

@@ -298,7 +298,7 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
   },
   {
     id: 'PA-ECR-001',
-    description: 'Every ECR repository has immutable tags, scan on push, encryption and a lifecycle policy',
+    description: 'Every ECR repository has immutable tags, scan on push, encryption, a lifecycle policy, and lets only Lambda pull, for one function ARN',
     check: (s) =>
       resources(s, 'aws_ecr_repository').flatMap(([id, r]) => {
         const findings: string[] = [];
@@ -307,6 +307,15 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
         if (!([r.encryption_configuration].flat()[0]?.encryption_type)) findings.push(`${r.name} has no encryption setting`);
         const lifecycle = resources(s, 'aws_ecr_lifecycle_policy').some(([, l]) => refersTo(l.repository, 'aws_ecr_repository', id));
         if (!lifecycle) findings.push(`${r.name} has no lifecycle policy`);
+        const policies = resources(s, 'aws_ecr_repository_policy').filter(([, p]) => refersTo(p.repository, 'aws_ecr_repository', id));
+        for (const [, policy] of policies) {
+          for (const st of JSON.parse(policy.policy).Statement as Json[]) {
+            const onlyLambda = JSON.stringify(st.Principal) === JSON.stringify({ Service: 'lambda.amazonaws.com' });
+            if (st.Effect === 'Allow' && (!onlyLambda || st.Condition?.StringLike?.['aws:sourceArn'] === undefined)) {
+              findings.push(`${r.name} lets ${JSON.stringify(st.Principal)} pull without a source ARN condition`);
+            }
+          }
+        }
         return findings;
       }),
     breaks: (s) => (first(s, 'aws_ecr_repository').image_tag_mutability = 'MUTABLE'),

@@ -70,7 +70,7 @@ describe('stack', () => {
         }
       });
 
-      it('keeps two ECR repositories with immutable tags, scan on push, encryption and a keep-last-5 lifecycle', () => {
+      it('keeps two ECR repositories: immutable tags, scan on push, encryption, keep-last-5, pull only by their function', () => {
         const repos = Object.values(json.resource.aws_ecr_repository as Record<string, Json>);
         assert.deepEqual(repos.map((r) => r.name).sort(), ['pa-test-detection', 'pa-test-training']);
         for (const repo of repos) {
@@ -78,6 +78,27 @@ describe('stack', () => {
           assert.deepEqual(repo.image_scanning_configuration, { scan_on_push: true });
           assert.deepEqual(repo.encryption_configuration, [{ encryption_type: 'AES256' }]);
         }
+        const partition = `\${data.aws_partition.${Object.keys(json.data.aws_partition)[0]}.partition}`;
+        const account = `\${data.aws_caller_identity.${Object.keys(json.data.aws_caller_identity)[0]}.account_id}`;
+        const pullPolicies = Object.values(json.resource.aws_ecr_repository_policy as Record<string, Json>).map((p) => [
+          p.repository,
+          JSON.parse(p.policy).Statement,
+        ]);
+        assert.deepEqual(
+          pullPolicies.sort(),
+          ['detection', 'training'].map((fn) => [
+            ref('aws_ecr_repository', `${fn}_repository`, 'name'),
+            [
+              {
+                Sid: 'LambdaPullForItsFunction',
+                Effect: 'Allow',
+                Principal: { Service: 'lambda.amazonaws.com' },
+                Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+                Condition: { StringLike: { 'aws:sourceArn': `arn:${partition}:lambda:eu-west-1:${account}:function:pa-test-${fn}` } },
+              },
+            ],
+          ]),
+        );
         const lifecycles = Object.values(json.resource.aws_ecr_lifecycle_policy as Record<string, Json>);
         assert.equal(lifecycles.length, 2);
         for (const lifecycle of lifecycles) {

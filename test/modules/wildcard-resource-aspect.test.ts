@@ -16,7 +16,7 @@ function stackWithRolePolicy(statements: PolicyStatement[]): TerraformStack {
   const role = new IamRole(stack, 'role', { name: 'aspect-test', assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com') });
   new IamRolePolicy(stack, 'policy', {
     role: role.id,
-    policy: policyDocument(statements.map((s) => ({ ...s, resources: s.resources.map((r) => r.replace('BUCKET', bucket.arn)) }))),
+    policy: policyDocument(statements.map((s) => ({ ...s, resources: (s.resources ?? []).map((r) => r.replace('BUCKET', bucket.arn)) }))),
   });
   Aspects.of(stack).add(new WildcardResourceAspect());
   return stack;
