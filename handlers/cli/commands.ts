@@ -13,8 +13,8 @@ import { rowsToTable } from '../engine/table';
 import { trainModel, type TrainOptions } from '../engine/train';
 import type { Evaluation, FeatureRow, FeatureSpec, FeatureTable, Metrics, ScoreResult } from '../engine/types';
 import { newVersionName } from '../store/model-store';
-import { formatFeatureCsv, formatScoresCsv, readFeatureCsv } from './csv';
-import { labelsFileFor, labelsPathFor, perLogTypePath, readEvents, readJson, readLabels, readText, writeJsonLines, writeText } from './files';
+import { formatFeatureCsv, formatScoresCsv, readFeatureCsv, type CsvReadOptions } from './csv';
+import { fileError, labelsFileFor, labelsPathFor, perLogTypePath, readEvents, readJson, readLabels, readText, writeJsonLines, writeText } from './files';
 import type { Progress } from './progress';
 
 /** Where a command's result text goes (stdout), apart from progress (stderr). */
@@ -109,6 +109,15 @@ export async function eventRows(file: string, specs: readonly FeatureSpec[], lab
       `${skipNote(aggregator.skipped)}${labelsFile ? `; labels from ${labelsFile}` : ''}`,
   );
   return out;
+}
+
+/** Reads a feature CSV; a file that cannot be opened is an InputError naming it. */
+async function readRows(options: CsvReadOptions & { path: string }): Promise<FeatureTable> {
+  try {
+    return await readFeatureCsv(options.path, options);
+  } catch (error) {
+    throw fileError(options.file, error);
+  }
 }
 
 function tableOf(spec: FeatureSpec, rows: FeatureRow[]): FeatureTable {
@@ -218,7 +227,7 @@ export async function runTrain(args: TrainArgs, progress: Progress, print: Print
   if (oneSource(args) === 'rows') {
     const file = args.rows!;
     const logType = args.logType ?? 'csv';
-    const table = await readFeatureCsv(file, { file, logType, onProgress: (n) => progress.count(`reading ${file}: rows`, n) });
+    const table = await readRows({ path: file, file, logType, onProgress: (n) => progress.count(`reading ${file}: rows`, n) });
     progress.step(`read ${count(table.entities.length)} rows x ${table.featureNames.length} features from ${file}`);
     if (table.entities.length === 0) throw new InputError(`${file}: no rows to train on`, { field: 'rows' });
     trained.push(trainModel(table, { ...trainOptions(args, progress, logType), logType }));
@@ -281,7 +290,7 @@ async function rowsToScore(args: ScoreArgs, document: ModelDocument, progress: P
   if (oneSource(args) === 'rows') {
     const file = args.rows!;
     const model = modelFor(document, args.logType);
-    const table = await readFeatureCsv(file, { file, expectedFeatures: model.featureNames, logType: model.logType, onProgress: (n) => progress.count(`reading ${file}: rows`, n) });
+    const table = await readRows({ path: file, file, expectedFeatures: model.featureNames, logType: model.logType, onProgress: (n) => progress.count(`reading ${file}: rows`, n) });
     progress.step(`read ${count(table.entities.length)} rows from ${file}`);
     return [{ model, table }];
   }

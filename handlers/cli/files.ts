@@ -59,7 +59,11 @@ export function jsonErrorPosition(text: string, error: unknown): { line: number;
 
 function jsonError(file: string, text: string, firstLine: number, error: unknown): InputError {
   const where = jsonErrorPosition(text, error);
-  const message = `not valid JSON: ${String((error as Error).message).replace(/ in JSON at position \d+.*$/, '')}`;
+  // V8 quotes the whole offending text in some messages: a line of JSONL can be kilobytes, so leave it out.
+  const reason = String((error as Error).message)
+    .replace(/ in JSON at position \d+.*$/, '')
+    .replace(/, ".*" is not valid JSON$/s, '');
+  const message = `not valid JSON: ${reason}`;
   return where === undefined
     ? new CsvInputError(file, { line: firstLine, message })
     : new CsvInputError(file, { line: firstLine + where.line - 1, column: where.column, message });
