@@ -661,7 +661,7 @@ function workRhythm(localHour: number): number {
   if (localHour >= 9 && localHour <= 17) return localHour === 12 ? 0.6 : 1;
   if (localHour === 8 || localHour === 18) return 0.4;
   if (localHour >= 19 && localHour <= 22) return 0.08;
-  return 0.01;
+  return 0.005;
 }
 
 function localHourOf(p: Principal, utcHour: number): number {
@@ -682,12 +682,13 @@ function humanDay(w: World, p: Principal, dayIndex: number, dayStart: number): v
   const d = w.dice;
   const weekend = isWeekend(dayStart, p);
   const onCall = p.role === 'sre' && Math.floor(dayIndex / 7) % p.rotation === p.onCallWeek;
-  if (!weekend && d.chance(0.06)) return; // a day off
+  // A weekday off now and then; a weekend day worked now and then (more often on call).
+  if (weekend ? !d.chance(onCall ? 0.6 : 0.1) : d.chance(0.06)) return;
   const trip = p.travel.get(dayIndex);
   const place = trip ?? p.home;
   // Office on most weekdays, home otherwise; now and then a coffee shop or hotspot, same country.
   const ip = trip ? ipIn(trip, d) : d.chance(0.05) ? ipIn(p.home, d) : !weekend && d.chance(0.6) ? p.officeIp : p.homeIp;
-  const dayMult = weekend ? (onCall ? 0.3 : 0.04) : Math.exp(0.35 * d.normal());
+  const dayMult = (weekend ? 0.3 : 1) * Math.exp(0.35 * d.normal());
   const session = w.session(p, dayStart);
   const region = d.chance(0.03) ? d.pick(['us-west-2', 'eu-west-1']) : p.region;
   const ua = d.chance(0.9) ? p.uas[0] : p.uas[1];
@@ -702,7 +703,8 @@ function humanDay(w: World, p: Principal, dayIndex: number, dayStart: number): v
     let n = d.poisson(RATE[p.role] * rhythm * dayMult);
     if (local === incidentHour) n += d.range(15, 40);
     if (n === 0) continue;
-    if (firstHour < 0) firstHour = h;
+    // The day's sign-in is at the first hour of real work; a stray late-night call rides on a running session.
+    if (firstHour < 0 && (rhythm >= 0.4 || local === incidentHour || h === 23)) firstHour = h;
     const hourStart = dayStart + h * HOUR;
     // Now and then a bulk copy ("aws s3 sync") of a data set: benign, and the reason s3 volume alone is not enough.
     if ((p.role === 'developer' || p.role === 'analyst') && d.chance(0.002)) {
