@@ -135,49 +135,42 @@ export function fitBaseline(
 ): BaselineStatistics {
   const minHistory = Math.max(1, options.minHistory ?? 5);
   const priorStrength = Math.max(0, options.priorStrength ?? 2);
-  const rows: number[] = [];
-  for (let i = 0; i < include.length; i++) if (include[i] === 1) rows.push(i);
   const slots = new Int16Array(include.length);
-  for (const i of rows) slots[i] = slotOf(windowStarts[i]);
-
-  const groups = groupByEntity(rows, entities);
-  const profile = fitProfile(transformed, d, rows, groups, slots, minHistory);
-  const offset = (i: number, j: number): number => (profile.length === 0 || slots[i] < 0 ? 0 : profile[slots[i]][j]);
+  for (let i = 0; i < include.length; i++) slots[i] = slotOf(windowStarts[i]);
+  const groups = groupByEntity(include, entities);
+  const profile = fitProfile(transformed, d, groups, slots, minHistory);
+  const source: Source = { transformed, d, slots, profile };
 
   // Population: every included window, with the time-slot offset removed, sampled when there are many.
-  const step = Math.max(1, Math.ceil(rows.length / SAMPLE_ROWS));
-  const sampleSize = Math.ceil(rows.length / step);
+  const included = groups.order.length;
+  const sampled = Math.min(included, SAMPLE_ROWS);
+  const scratch = new Float64Array(Math.max(sampled, ENTITY_SAMPLE) * d);
+  gatherColumns(source, groups.order, 0, included, sampled, scratch);
   const populationCenter: number[] = [];
   const populationScale: number[] = [];
-  const scratch = new Float64Array(sampleSize);
   for (let j = 0; j < d; j++) {
-    let k = 0;
-    for (let r = 0; r < rows.length; r += step) scratch[k++] = transformed[rows[r] * d + j] - offset(rows[r], j);
-    const { center, scale } = robustCenterScale(scratch.subarray(0, k));
+    const { center, scale } = robustCenterScale(scratch.subarray(j * sampled, (j + 1) * sampled));
     populationCenter.push(center);
     populationScale.push(Math.max(scale, scaleFloor(kinds[j])));
   }
 
   const entityStats: [string, EntityBaseline][] = [];
-  const values = new Float64Array(ENTITY_SAMPLE);
-  for (const [entity, members] of groups) {
-    const n = members.length;
+  for (let e = 0; e < groups.names.length; e++) {
+    const from = groups.starts[e];
+    const n = groups.starts[e + 1] - from;
     if (n < minHistory) continue;
     const taken = Math.min(n, ENTITY_SAMPLE);
+    gatherColumns(source, groups.order, from, n, taken, scratch);
     const center: number[] = [];
     const scale: number[] = [];
     for (let j = 0; j < d; j++) {
-      for (let k = 0; k < taken; k++) {
-        const i = members[Math.floor((k * n) / taken)];
-        values[k] = transformed[i * d + j] - offset(i, j);
-      }
-      const own = robustCenterScale(values.subarray(0, taken));
+      const own = robustCenterScale(scratch.subarray(j * taken, (j + 1) * taken));
       const c = (n * own.center + priorStrength * populationCenter[j]) / (n + priorStrength);
       const variance = (n * own.scale ** 2 + priorStrength * populationScale[j] ** 2) / (n + priorStrength);
       center.push(c);
       scale.push(Math.max(Math.sqrt(variance), scaleFloor(kinds[j])));
     }
-    entityStats.push([entity, { n, center, scale }]);
+    entityStats.push([groups.names[e], { n, center, scale }]);
   }
   return {
     minHistory,
@@ -188,15 +181,55 @@ export function fitBaseline(
   };
 }
 
-/** Row indices per entity, in row order. */
-function groupByEntity(rows: number[], entities: string[]): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  for (const i of rows) {
-    const list = groups.get(entities[i]);
-    if (list) list.push(i);
-    else groups.set(entities[i], [i]);
+interface Source {
+  transformed: Float64Array;
+  d: number;
+  slots: Int16Array;
+  profile: number[][];
+}
+
+/**
+ * Copies `count` rows spread evenly over order[from, from + n) into `out`, column-major (feature j at
+ * out[j * count + k]), with the time-slot offset removed: one pass over the rows for all features.
+ */
+function gatherColumns(source: Source, order: Int32Array, from: number, n: number, count: number, out: Float64Array): void {
+  const { transformed, d, slots, profile } = source;
+  for (let k = 0; k < count; k++) {
+    const i = order[from + (count === n ? k : Math.floor((k * n) / count))];
+    const offsets = profile.length === 0 || slots[i] < 0 ? undefined : profile[slots[i]];
+    const base = i * d;
+    for (let j = 0; j < d; j++) out[j * count + k] = transformed[base + j] - (offsets === undefined ? 0 : offsets[j]);
   }
-  return groups;
+}
+
+/** Included rows grouped by entity, in row order within each: entity e owns order[starts[e], starts[e + 1]). */
+interface EntityGroups {
+  names: string[];
+  starts: Int32Array;
+  order: Int32Array;
+}
+
+function groupByEntity(include: Uint8Array, entities: string[]): EntityGroups {
+  const ids = new Map<string, number>();
+  const idOf = new Int32Array(include.length);
+  const counts: number[] = [];
+  for (let i = 0; i < include.length; i++) {
+    if (include[i] !== 1) continue;
+    let id = ids.get(entities[i]);
+    if (id === undefined) {
+      id = counts.length;
+      ids.set(entities[i], id);
+      counts.push(0);
+    }
+    idOf[i] = id;
+    counts[id]++;
+  }
+  const starts = new Int32Array(counts.length + 1);
+  for (let e = 0; e < counts.length; e++) starts[e + 1] = starts[e] + counts[e];
+  const next = starts.slice(0, counts.length);
+  const order = new Int32Array(starts[counts.length]);
+  for (let i = 0; i < include.length; i++) if (include[i] === 1) order[next[idOf[i]]++] = i;
+  return { names: [...ids.keys()], starts, order };
 }
 
 /**
@@ -205,40 +238,51 @@ function groupByEntity(rows: number[], entities: string[]): Map<string, number[]
  * active from looking busy. Entities below `minHistory` add nothing (one window has no rhythm), slots with few
  * windows are shrunk towards 0, and rows are sampled when there are many.
  */
-function fitProfile(
-  transformed: Float64Array,
-  d: number,
-  rows: number[],
-  groups: Map<string, number[]>,
-  slots: Int16Array,
-  minHistory: number,
-): number[][] {
-  const step = Math.max(1, Math.ceil(rows.length / SAMPLE_ROWS));
-  const residuals: number[][][] = Array.from({ length: PROFILE_SLOTS }, () => Array.from({ length: d }, () => []));
-  const used = new Set<number>();
+function fitProfile(transformed: Float64Array, d: number, groups: EntityGroups, slots: Int16Array, minHistory: number): number[][] {
+  const step = Math.max(1, Math.ceil(groups.order.length / SAMPLE_ROWS));
+  const flat: Source = { transformed, d, slots, profile: [] };
+  const scratch = new Float64Array(ENTITY_SAMPLE * d);
+  const medians = new Float64Array(d);
+  // Residuals of sampled rows, then grouped by slot.
+  const residuals: number[] = [];
+  const residualSlots: number[] = [];
   let counter = 0;
-  for (const members of groups.values()) {
-    if (members.length < Math.max(minHistory, 2)) continue;
-    const medians: number[] = [];
-    const taken = Math.min(members.length, ENTITY_SAMPLE);
-    const scratch = new Float64Array(taken);
-    for (let j = 0; j < d; j++) {
-      for (let k = 0; k < taken; k++) scratch[k] = transformed[members[Math.floor((k * members.length) / taken)] * d + j];
-      medians.push(medianInPlace(scratch));
-    }
-    for (const i of members) {
+  for (let e = 0; e < groups.names.length; e++) {
+    const from = groups.starts[e];
+    const n = groups.starts[e + 1] - from;
+    if (n < Math.max(minHistory, 2)) continue;
+    const taken = Math.min(n, ENTITY_SAMPLE);
+    gatherColumns(flat, groups.order, from, n, taken, scratch);
+    for (let j = 0; j < d; j++) medians[j] = medianInPlace(scratch.subarray(j * taken, (j + 1) * taken));
+    for (let r = from; r < from + n; r++) {
+      const i = groups.order[r];
       if (counter++ % step !== 0 || slots[i] < 0) continue;
-      used.add(slots[i]);
-      for (let j = 0; j < d; j++) residuals[slots[i]][j].push(transformed[i * d + j] - medians[j]);
+      residualSlots.push(slots[i]);
+      for (let j = 0; j < d; j++) residuals.push(transformed[i * d + j] - medians[j]);
     }
   }
-  if (used.size < 2) return [];
-  return residuals.map((perFeature) =>
-    perFeature.map((list) => {
-      if (list.length === 0) return 0;
-      return (medianInPlace(Float64Array.from(list)) * list.length) / (list.length + PROFILE_PRIOR);
-    }),
-  );
+  const perSlot = new Int32Array(PROFILE_SLOTS);
+  for (const slot of residualSlots) perSlot[slot]++;
+  let used = 0;
+  for (const count of perSlot) if (count > 0) used++;
+  if (used < 2) return [];
+  const slotStarts = new Int32Array(PROFILE_SLOTS + 1);
+  for (let slot = 0; slot < PROFILE_SLOTS; slot++) slotStarts[slot + 1] = slotStarts[slot] + perSlot[slot];
+  const next = slotStarts.slice(0, PROFILE_SLOTS);
+  const bySlot = new Int32Array(residualSlots.length);
+  residualSlots.forEach((slot, r) => (bySlot[next[slot]++] = r));
+  const profile: number[][] = [];
+  for (let slot = 0; slot < PROFILE_SLOTS; slot++) {
+    const count = perSlot[slot];
+    const values = new Float64Array(count);
+    const offsets: number[] = [];
+    for (let j = 0; j < d; j++) {
+      for (let k = 0; k < count; k++) values[k] = residuals[bySlot[slotStarts[slot] + k] * d + j];
+      offsets.push(count === 0 ? 0 : (medianInPlace(values) * count) / (count + PROFILE_PRIOR));
+    }
+    profile.push(offsets);
+  }
+  return profile;
 }
 
 /** The statistics a window of `entity` is scored against, and which kind they are. */

@@ -97,6 +97,7 @@ function newton(
   const hessian = new Float64Array(k * k);
   const gradient = new Float64Array(k);
   const row = new Float64Array(k);
+  const nonZero = new Int32Array(k);
   const candidate = new Float64Array(d);
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
     hessian.fill(0);
@@ -106,15 +107,25 @@ function newton(
       const w = p * (1 - p);
       const residual = p - y[i];
       const base = i * d;
-      for (let a = 0; a < k - 1; a++) row[a] = x[base + active[a]];
-      row[k - 1] = 1;
-      for (let a = 0; a < k; a++) {
-        const ra = row[a];
-        if (ra === 0) continue;
+      // The anomaly model's inputs are mostly 0 (a z-score part below its margin): accumulate only the
+      // products of non-zero entries.
+      let m = 0;
+      for (let a = 0; a < k - 1; a++) {
+        const v = x[base + active[a]];
+        if (v !== 0) {
+          row[m] = v;
+          nonZero[m++] = a;
+        }
+      }
+      row[m] = 1;
+      nonZero[m++] = k - 1;
+      for (let p = 0; p < m; p++) {
+        const ra = row[p];
+        const a = nonZero[p];
         gradient[a] += residual * ra;
         const wa = w * ra;
         const offset = a * k;
-        for (let b = a; b < k; b++) hessian[offset + b] += wa * row[b];
+        for (let q = p; q < m; q++) hessian[offset + nonZero[q]] += wa * row[q];
       }
     }
     const system = new Matrix(k, k);

@@ -77,8 +77,11 @@ export function trainModel(table: FeatureTable, options: TrainOptions = {}): Tra
 
   const transforms = chooseTransforms(trainTable.values, d);
   const kinds = transforms.map((t) => t.kind);
-  const transformed = new Float64Array(trainTable.values.length);
-  for (let k = 0; k < transformed.length; k++) transformed[k] = applyTransform(kinds[k % d], trainTable.values[k]);
+  const transformed = trainTable.values.slice();
+  for (let j = 0; j < d; j++) {
+    if (kinds[j] === 'identity') continue;
+    for (let k = j; k < transformed.length; k += d) transformed[k] = applyTransform(kinds[j], transformed[k]);
+  }
 
   progress('baseline', 0);
   // Known attacks must not define normal; when every row is an attack there is nothing else to learn from.
@@ -159,19 +162,32 @@ export function splitByTime(table: FeatureTable, fraction: number): { train: num
   const wanted = Math.round(n * Math.min(Math.max(fraction, 0), 0.9));
   if (n < 2 || wanted === 0) return { train: all, holdout: [] };
   const times = table.windowStarts;
-  const timed = times.every((t) => Number.isFinite(t));
-  const distinct = timed ? [...new Set(times)].sort((a, b) => a - b) : [];
-  if (distinct.length < 2) {
-    const cut = Math.min(n - wanted, n - 1);
-    return { train: all.slice(0, Math.max(cut, 1)), holdout: all.slice(Math.max(cut, 1)) };
+  const sorted = times.slice().sort(); // NaN sorts last
+  const timed = Number.isFinite(sorted[n - 1]) && sorted[0] !== sorted[n - 1];
+  if (!timed) {
+    const cut = Math.max(1, n - wanted);
+    return { train: all.slice(0, cut), holdout: all.slice(cut) };
   }
-  const perTime = new Map<number, number>();
-  for (const t of times) perTime.set(t, (perTime.get(t) ?? 0) + 1);
-  let held = 0;
-  let k = distinct.length;
-  while (k > 1 && held < wanted) held += perTime.get(distinct[--k])!;
-  const cutoff = distinct[k];
-  return { train: all.filter((i) => times[i] < cutoff), holdout: all.filter((i) => times[i] >= cutoff) };
+  // Walk down from the latest window start, a whole window start at a time, until enough rows are held out;
+  // the earliest window start always stays in training.
+  let k = n;
+  while (k > 0 && n - k < wanted) {
+    const t = sorted[k - 1];
+    while (k > 0 && sorted[k - 1] === t) k--;
+  }
+  if (k === 0) k = upperBoundOf(sorted, sorted[0]);
+  const cutoff = sorted[k];
+  const train: number[] = [];
+  const holdout: number[] = [];
+  for (let i = 0; i < n; i++) (times[i] < cutoff ? train : holdout).push(i);
+  return { train, holdout };
+}
+
+/** First index of an ascending array whose value is above x. */
+function upperBoundOf(sorted: Float64Array, x: number): number {
+  let k = 0;
+  while (k < sorted.length && sorted[k] <= x) k++;
+  return k;
 }
 
 /** The rows at `indices`, as a new table. */
