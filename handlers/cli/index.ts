@@ -4,7 +4,9 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { InputError, ModelFormatError } from '../engine/errors';
+import { StoreError } from '../store/model-store';
 import { runEvaluate, runFeatures, runScore, runSimulate, runTrain } from './commands';
+import { modelsCommand } from './models';
 import { silentProgress, stderrProgress, type Progress } from './progress';
 
 export const EXIT_OK = 0;
@@ -33,6 +35,8 @@ export function exitFor(error: unknown): { code: number; message: string } {
   if (error instanceof InputError || error instanceof ModelFormatError) {
     return { code: EXIT_BAD_INPUT, message: `panther-anomaly: ${error.message}\n` };
   }
+  // A store that cannot do what was asked (no such version, no pointer to roll back) has said why: no stack.
+  if (error instanceof StoreError) return { code: EXIT_FAILURE, message: `panther-anomaly: ${error.message}\n` };
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { code: EXIT_FAILURE, message: `panther-anomaly: unexpected error: ${text}\n` };
 }
@@ -141,6 +145,10 @@ export function buildProgram(io: Io = processIo): Command {
   scoring('evaluate', 'Measure a model on labelled rows: ROC-AUC, PR-AUC, precision and recall at its threshold, per scenario.')
     .option('--json', 'print the metrics as JSON')
     .action(async (opts) => runEvaluate(opts, progress, out));
+
+  const models = modelsCommand({ stdout: (line) => io.stdout(`${line}\n`) });
+  for (const c of [models, ...models.commands]) c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');
+  program.addCommand(models);
 
   return program;
 }
