@@ -62,7 +62,7 @@ export class ContainerFunction extends Construct {
     this.repository.overrideLogicalId(`${id}_repository`);
     // Lambda pulls same-account images as the Lambda service; only for this function, by its ARN.
     const { partition, region, accountId } = props.account;
-    new EcrRepositoryPolicy(this, 'repository-policy', {
+    const pullPolicy = new EcrRepositoryPolicy(this, 'repository-policy', {
       repository: this.repository.name,
       policy: policyDocument([
         {
@@ -141,7 +141,8 @@ export class ContainerFunction extends Construct {
       timeout: props.timeoutSeconds,
       role: this.role.arn,
       environment: { variables: { ...props.environment } },
-      dependsOn: [this.logGroup, logsPolicy],
+      // Lambda checks at creation that it may pull the image and that the log group exists.
+      dependsOn: [this.logGroup, logsPolicy, pullPolicy],
     });
   }
 
