@@ -24,7 +24,12 @@ const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must 
 
 const httpsUrl = z
   .string()
-  .refine((value) => URL.canParse(value) && new URL(value).protocol === 'https:', 'must be a full https:// URL');
+  .refine((value) => URL.canParse(value) && new URL(value).protocol === 'https:', 'must be a full https:// URL')
+  // The token belongs in Secrets Manager; a URL with credentials would put it in the synthesized JSON.
+  .refine(
+    (value) => !URL.canParse(value) || (new URL(value).username === '' && new URL(value).password === ''),
+    'must not carry credentials: put the Panther token in the Secrets Manager secret',
+  );
 
 // EventBridge schedule expressions: rate(...) with a unit, or a six-field cron(...).
 const scheduleExpression = z

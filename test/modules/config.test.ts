@@ -75,6 +75,7 @@ describe('config', () => {
       ['missing required setting', { pantherApiUrl: undefined }, 'pantherApiUrl', /expected string/],
       ['plain http Panther URL', { pantherApiUrl: 'http://api.acme.runpanther.net/public/graphql' }, 'pantherApiUrl', /https/],
       ['not a URL at all', { pantherApiUrl: 'acme' }, 'pantherApiUrl', /https/],
+      ['Panther URL with a token in it', { pantherApiUrl: 'https://x:tok@api.acme.runpanther.net/public/graphql' }, 'pantherApiUrl', /must not carry credentials/],
       ['unknown region shape', { region: 'europe' }, 'region', /AWS region/],
       ['unknown architecture', { architecture: 'x86' }, 'architecture', /x86_64|arm64/],
       ['unknown image mode', { imageMode: 'docker' }, 'imageMode', /build|prebuilt/],
