@@ -26,10 +26,13 @@ function runApp(config: unknown, env: Record<string, string> = {}): { dir: strin
 describe('main.ts as a program', function () {
   this.timeout(120_000);
 
-  it('synthesizes the configured mode into cdktf.out of the working folder', () => {
-    const { dir, status, stderr } = runApp(fixtureRawConfig());
+  it('synthesizes the configured mode into cdktf.out of the working folder, with no token from the environment', () => {
+    const token = 'sentinel-panther-token-4f2a9c';
+    const { dir, status, stderr } = runApp(fixtureRawConfig(), { PANTHER_TOKEN: token, PANTHER_API_TOKEN: token });
     assert.equal(status, 0, stderr);
-    const stack = JSON.parse(readFileSync(join(dir, STACK_JSON), 'utf8'));
+    const text = readFileSync(join(dir, STACK_JSON), 'utf8');
+    assert.equal(text.includes(token), false);
+    const stack = JSON.parse(text);
     assert.equal(stack.resource.docker_image, undefined);
     assert.deepEqual(Object.keys(stack.variable).sort(), ['detection_image_uri', 'training_image_uri']);
   });
