@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Testing } from 'cdktf';
 import { bundleHash } from '../../modules/bundle-image';
 import { DIGEST_PINNED_ECR_URI } from '../../modules/container-function';
 import { byAttribute, FIXTURE_BUNDLES, Json, only, onlyId, ref, synthFixture } from './stack-fixture';
@@ -374,6 +375,14 @@ describe('stack', () => {
       ];
       for (const uri of good) assert.match(uri, pattern);
       for (const uri of bad) assert.doesNotMatch(uri, pattern);
+    });
+  });
+
+  describe('policy Aspects on the real stack', () => {
+    it('refuse a "*" grant added to a function role', () => {
+      const { stack } = synthFixture('prebuilt');
+      stack.detection.grant('too-broad', [{ sid: 'ReadAnyObject', actions: ['s3:GetObject'], resources: ['*'] }]);
+      assert.throws(() => Testing.synth(stack), /IAM policy of panther-anomaly\/detection\/detection-too-broad, statement "ReadAnyObject"/);
     });
   });
 
