@@ -363,6 +363,7 @@ const ATTACKER_UAS = [
   'python-requests/2.31.0',
   'aws-sdk-go/1.50.0 (go1.21.6; linux; amd64)',
 ];
+const BULK_COPY_UAS = ['rclone/v1.66.0', 's5cmd/v2.2.2', 'aws-cli/2.15.30 Python/3.11.8 Windows/10 exe/AMD64 prompt/off command/s3.sync'];
 const SERVICE_UA = 'aws-sdk-js/3.600.0 ua/2.0 os/linux#5.10.219 lang/js md/nodejs#20.15.1 exec-env/AWS_Lambda_nodejs20.x';
 const CI_UA = 'aws-cli/2.17.20 Python/3.11.9 Linux/6.5.0-1025-azure exe/x86_64.ubuntu.22 prompt/off command/cloudformation.deploy';
 
@@ -664,10 +665,6 @@ function workRhythm(localHour: number): number {
   return 0.005;
 }
 
-function localHourOf(p: Principal, utcHour: number): number {
-  return (((utcHour + p.tz) % 24) + 24) % 24;
-}
-
 function isWeekend(dayMs: number, p: Principal): boolean {
   // Local weekday at local noon.
   const wd = new Date(dayMs + (12 - p.tz) * HOUR).getUTCDay();
@@ -678,8 +675,11 @@ function s3Request(dice: Dice, p: Principal): Record<string, unknown> {
   return { bucketName: `${p.role === 'service' ? p.name : 'team'}-data-${ACCOUNT}`, key: `data/${dice.hex(8)}.parquet` };
 }
 
-function humanDay(w: World, p: Principal, dayIndex: number, dayStart: number): void {
+/** One local day of a person: CloudTrail work in their rhythm, the sign-in where the work starts, Okta around it. */
+function humanDay(w: World, p: Principal, dayIndex: number, dayStart: number, notBefore: number): void {
   const d = w.dice;
+  // The person's own midnight: a working day spans two UTC dates for most time zones.
+  const localStart = dayStart - p.tz * HOUR;
   const weekend = isWeekend(dayStart, p);
   const onCall = p.role === 'sre' && Math.floor(dayIndex / 7) % p.rotation === p.onCallWeek;
   // A weekday off now and then; a weekend day worked now and then (more often on call).
@@ -694,21 +694,24 @@ function humanDay(w: World, p: Principal, dayIndex: number, dayStart: number): v
   const ua = d.chance(0.9) ? p.uas[0] : p.uas[1];
   const oktaSession = `102${d.hex(22)}`;
   let firstHour = -1;
+  let firstActive = -1;
   // An SRE on call now and then has a night incident: a busy hour or two of operational calls.
   const incidentHour = onCall && d.chance(0.3) ? d.pick([1, 2, 3, 4, 22, 23]) : -1;
   for (let h = 0; h < 24; h++) {
-    const local = localHourOf(p, h);
+    const local = h;
+    const hourStart = localStart + h * HOUR;
+    if (hourStart < notBefore) continue;
     let rhythm = workRhythm(local);
     if (onCall && (local < 8 || local > 19)) rhythm = Math.max(rhythm, 0.08);
     let n = d.poisson(RATE[p.role] * rhythm * dayMult);
     if (local === incidentHour) n += d.range(15, 40);
     if (n === 0) continue;
     // The day's sign-in is at the first hour of real work; a stray late-night call rides on a running session.
-    if (firstHour < 0 && (rhythm >= 0.4 || local === incidentHour || h === 23)) firstHour = h;
-    const hourStart = dayStart + h * HOUR;
+    if (firstActive < 0) firstActive = h;
+    if (firstHour < 0 && (rhythm >= 0.4 || local === incidentHour)) firstHour = h;
     // Now and then a bulk copy ("aws s3 sync") of a data set: benign, and the reason s3 volume alone is not enough.
     if ((p.role === 'developer' || p.role === 'analyst') && d.chance(0.002)) {
-      const k = d.range(25, 90);
+      const k = d.range(20, 60);
       for (let j = 0; j < k; j++) w.cloudTrail(hourStart + d.int(HOUR), session, c('s3', 'GetObject', true, true), { ip, ua, region, request: s3Request(d, p) });
     }
     for (let j = 0; j < n; j++) {
@@ -718,17 +721,19 @@ function humanDay(w: World, p: Principal, dayIndex: number, dayStart: number): v
       w.cloudTrail(t, session, call, { ip, ua, region, error, request: call[0] === 's3.amazonaws.com' && call[3] ? s3Request(d, p) : null });
     }
   }
+  if (firstHour < 0) firstHour = firstActive;
   if (firstHour < 0) return;
-  const loginAt = dayStart + firstHour * HOUR + d.int(10 * 60000);
+  const loginAt = localStart + firstHour * HOUR + d.int(10 * 60000);
   if (p.iamUser) {
     if (d.chance(0.04)) {
       w.cloudTrail(loginAt - 30000, session, c('signin', 'ConsoleLogin', false), { ip, ua: p.browserUa, region, response: { ConsoleLogin: 'Failure' }, errorMessage: 'Failed authentication', usernames: [p.name] });
     }
     w.cloudTrail(loginAt, session, c('signin', 'ConsoleLogin', false), { ip, ua: p.browserUa, region, response: { ConsoleLogin: 'Success' }, usernames: [p.name] });
   }
-  oktaDay(w, p, dayStart, loginAt, firstHour, ip, place, oktaSession);
+  oktaDay(w, p, localStart, loginAt, firstHour, ip, place, oktaSession);
 }
 
+/** Okta around a working day; `dayStart` is the person's local midnight, hours are local. */
 function oktaDay(w: World, p: Principal, dayStart: number, loginAt: number, firstHour: number, ip: string, place: Place, session: string): void {
   const d = w.dice;
   const ua = p.browserUa;
@@ -872,12 +877,13 @@ function attackCalls(w: World, a: Attack, victim: Principal): number {
       break;
     }
     case 's3_mass_download': {
-      const o = d.chance(0.7) ? { ip: attackerIp, ua: attackerUa, region: victim.region } : usual;
+      // From outside, or from the victim's own network with a bulk-copy tool the victim never runs.
+      const o = d.chance(0.7) ? { ip: attackerIp, ua: attackerUa, region: victim.region } : { ...usual, ua: d.pick(BULK_COPY_UAS) };
       const bucket = `${d.pick(['finance', 'customer', 'backup', 'hr'])}-exports-${ACCOUNT}`;
       const lists = d.range(2, 8);
       for (let k = 0; k < lists; k++) call(c('s3', 'ListObjects', true, true), o, { request: { bucketName: bucket } });
       const n = low ? d.range(50, 120) : d.range(200, 700);
-      const span = d.range(20, 90) * 60000;
+      const span = d.range(15, 75) * 60000;
       const t0 = t;
       for (let k = 0; k < n; k++) {
         w.cloudTrail(t0 + d.int(span), s, c('s3', 'GetObject', true, true), { ...o, request: { bucketName: bucket, key: `exports/${d.hex(10)}.csv.gz` }, scenario });
@@ -1037,7 +1043,7 @@ export function simulate(options: SimulateOptions): Simulation {
   for (let day = 0; day < days; day++) {
     const dayStart = dayZero + day * DAY;
     for (const p of principals) {
-      if (p.human) humanDay(world, p, day, dayStart);
+      if (p.human) humanDay(world, p, day, dayStart, dayZero);
       else machineDay(world, p, dayStart);
     }
     if (day === rootDay && admin && !isWeekend(dayStart, admin)) rootVisit(world, dayStart, admin);
