@@ -22,8 +22,11 @@ export interface TrainOptions {
   l2?: number;
   /** Synthetic anomalies per benign window fitted on. Default 0.2. */
   syntheticRate?: number;
-  /** Typical shift of a synthetic anomaly, in z units (drawn from 0.5x to 1.5x). Default 6. */
-  syntheticMagnitude?: number;
+  /**
+   * How far beyond the observed range of a feature synthetic values may go, as a share of that range (see
+   * fitSet). Default 0.5.
+   */
+  syntheticSpread?: number;
   /** Windows of own history before an entity gets its own baseline. Default 5. */
   minHistory?: number;
   /** Pseudo-windows of population behaviour mixed into each entity baseline. Default 2. */
@@ -101,13 +104,13 @@ export function trainModel(table: FeatureTable, options: TrainOptions = {}): Tra
   const part = { featureNames: [...table.featureNames], transforms, baseline };
 
   progress('fit', 0);
-  const { z } = zScoresOfTransformed(part, transformed, trainTable.entities, trainTable.windowStarts);
-  const fit = fitSet(z, d, trainTable.labels, random, {
+  const fit = fitSet(transformed, d, trainTable, random, {
     maxFitRows: options.maxFitRows ?? 50_000,
     syntheticRate: options.syntheticRate ?? 0.2,
-    magnitude: options.syntheticMagnitude ?? 6,
+    spread: options.syntheticSpread ?? 0.5,
   });
-  const logistic = fitLogistic(logisticInputs(fit.z, d, { zClip, zMargin }), fit.y, 2 * d, {
+  const { z } = zScoresOfTransformed(part, fit.transformed, fit.entities, fit.windowStarts);
+  const logistic = fitLogistic(logisticInputs(z, d, { zClip, zMargin }), fit.y, 2 * d, {
     l2: options.l2 ?? 1e-2,
     nonNegative: options.nonNegative ?? true,
   });
@@ -237,44 +240,69 @@ function nextUp(x: number): number {
 }
 
 /**
- * The rows the logistic layer is fitted on: every attack window, benign windows sampled down to `maxFitRows`
- * (the weights need a representative sample, not every window), and synthetic anomalies made from benign ones.
+ * The rows the logistic layer is fitted on, in transformed space with their entity and window: every attack
+ * window, benign windows sampled down to `maxFitRows` (the weights need a representative sample, not every
+ * window), and synthetic anomalies.
+ *
+ * A synthetic anomaly is a benign window with one to three features replaced by a value drawn uniformly over
+ * that feature's observed range, widened by `spread` of the range on each side (never below 0 for a column that
+ * never went below 0). Against this reference the logistic layer learns a density ratio: a feature whose windows
+ * sit tightly around each entity's baseline makes most replaced values stand out and gets weight; a feature that
+ * already roams its whole range gets little. Shifting z-scores by a fixed amount instead was tried: for
+ * mostly-zero counts, benign z-scores already exceed any fixed shift, and the model learned to ignore exactly the
+ * rare features (MFA denials, admin actions) attacks light up.
  */
 function fitSet(
-  z: Float64Array,
+  transformed: Float64Array,
   d: number,
-  labels: Int8Array,
+  table: FeatureTable,
   random: () => number,
-  options: { maxFitRows: number; syntheticRate: number; magnitude: number },
-): { z: Float64Array; y: Uint8Array } {
-  const n = labels.length;
+  options: { maxFitRows: number; syntheticRate: number; spread: number },
+): { transformed: Float64Array; entities: string[]; windowStarts: Float64Array; y: Uint8Array } {
+  const n = table.labels.length;
   const attacks: number[] = [];
   const benign: number[] = [];
-  for (let i = 0; i < n; i++) (labels[i] === 1 ? attacks : benign).push(i);
+  for (let i = 0; i < n; i++) (table.labels[i] === 1 ? attacks : benign).push(i);
   const keepRate = Math.min(1, options.maxFitRows / Math.max(benign.length, 1));
   const kept = keepRate >= 1 ? benign : benign.filter(() => random() < keepRate);
   const synthetic = kept.length === 0 || options.syntheticRate <= 0 ? 0 : Math.max(1, Math.round(kept.length * options.syntheticRate));
-  const rows = attacks.length + kept.length + synthetic;
+
+  const low = new Float64Array(d).fill(Infinity);
+  const high = new Float64Array(d).fill(-Infinity);
+  for (let k = 0; k < transformed.length; k++) {
+    const j = k % d;
+    if (transformed[k] < low[j]) low[j] = transformed[k];
+    if (transformed[k] > high[j]) high[j] = transformed[k];
+  }
+
+  const sources = [...attacks, ...kept];
+  const rows = sources.length + synthetic;
   const out = new Float64Array(rows * d);
+  const entities: string[] = new Array(rows);
+  const windowStarts = new Float64Array(rows);
   const y = new Uint8Array(rows);
-  let r = 0;
-  for (const i of attacks) {
-    out.set(z.subarray(i * d, (i + 1) * d), r * d);
-    y[r++] = 1;
-  }
-  for (const i of kept) out.set(z.subarray(i * d, (i + 1) * d), (r++) * d);
-  for (let s = 0; s < synthetic; s++) {
+  sources.forEach((i, r) => {
+    out.set(transformed.subarray(i * d, (i + 1) * d), r * d);
+    entities[r] = table.entities[i];
+    windowStarts[r] = table.windowStarts[i];
+    y[r] = table.labels[i] === 1 ? 1 : 0;
+  });
+  for (let r = sources.length; r < rows; r++) {
     const source = kept[Math.floor(random() * kept.length)];
-    out.set(z.subarray(source * d, (source + 1) * d), r * d);
-    const shifted = Math.min(d, 1 + Math.floor(random() * 3));
-    for (let m = 0; m < shifted; m++) {
+    out.set(transformed.subarray(source * d, (source + 1) * d), r * d);
+    entities[r] = table.entities[source];
+    windowStarts[r] = table.windowStarts[source];
+    y[r] = 1;
+    const replaced = Math.min(d, 1 + Math.floor(random() * 3));
+    for (let m = 0; m < replaced; m++) {
       const j = Math.floor(random() * d);
-      const size = options.magnitude * (0.5 + random());
-      out[r * d + j] += random() < 0.5 ? size : -size;
+      const range = Math.max(high[j] - low[j], 1);
+      const from = low[j] - options.spread * range;
+      const value = from + random() * (range * (1 + 2 * options.spread));
+      out[r * d + j] = low[j] >= 0 ? Math.max(value, 0) : value;
     }
-    y[r++] = 1;
   }
-  return { z: out, y };
+  return { transformed: out, entities, windowStarts, y };
 }
 
 function roundBaseline(b: ReturnType<typeof fitBaseline>): ReturnType<typeof fitBaseline> {
