@@ -27,10 +27,10 @@ function documentFor(models: ModelDocument['models']): ModelDocument {
   return { schemaVersion: 1, kind: 'panther-anomaly-model', version: 'v1', createdAt: '2026-01-06T00:00:00.000Z', trainingWindow: models[0].trainingWindow, models };
 }
 
-function trainedOn(entities: string[], features: string[], spec?: FeatureSpec) {
+function trainedOn(entities: string[], features: string[], spec?: FeatureSpec, hours = 40) {
   const random = mulberry32(5);
   const rows: FeatureRow[] = [];
-  for (let h = 0; h < 40; h++) {
+  for (let h = 0; h < hours; h++) {
     for (const entity of entities) {
       const f: Record<string, number> = {};
       for (const name of features) f[name] = Math.floor(random() * 50);
@@ -64,7 +64,7 @@ describe('model-document', () => {
 
   it('stays compact: 3,000 entities x 16 features in well under 3 MB', () => {
     const names = Array.from({ length: 16 }, (_, j) => `f${j}`);
-    const model = trainedOn(Array.from({ length: 3000 }, (_, i) => `arn:aws:iam::123456789012:role/service-${i}`), names);
+    const model = trainedOn(Array.from({ length: 3000 }, (_, i) => `arn:aws:iam::123456789012:role/service-${i}`), names, undefined, 7);
     assert.equal(Object.keys(model.baseline.entities).length, 3000);
     assert.ok(serializeModel(documentFor([model])).length < 3_000_000);
   });
