@@ -67,6 +67,7 @@ export class PantherAnomalyStack extends TerraformStack {
             bundleDir: resolve(options.bundlesDir, fn),
             stackDir: options.stackDir,
             provider: registry.provider,
+            ...(config.baseImage === undefined ? {} : { baseImage: config.baseImage }),
           };
 
     const common = {

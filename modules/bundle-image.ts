@@ -17,6 +17,8 @@ export interface BundleImageProps {
   stackDir: string;
   architecture: Architecture;
   provider: DockerProvider;
+  /** Digest-pinned base image passed to the Dockerfile as BASE_IMAGE; without it the Dockerfile's own default. */
+  baseImage?: string;
 }
 
 /** Thrown at synthesis when a bundle folder is missing: the images are built from `npm run bundle`'s output. */
@@ -55,8 +57,17 @@ function filesUnder(dir: string): string[] {
     });
 }
 
+/**
+ * The image tag: `bundle-` and 16 hex of the bundle hash, or, with a base image, of the hash of both, so the same
+ * bundle on another base gets another tag (tags are immutable).
+ */
+export function imageTag(contentHash: string, baseImage?: string): string {
+  const hash = baseImage === undefined ? contentHash : createHash('sha256').update(`${contentHash}\n${baseImage}`).digest('hex');
+  return `bundle-${hash.slice(0, 16)}`;
+}
+
 export class BundleImage extends Construct {
-  /** Content hash of the bundle; the image tag and the rebuild trigger. */
+  /** Content hash of the bundle; with the base image, the image tag and the rebuild trigger. */
   readonly contentHash: string;
   /** `<repository url>@sha256:<digest>` of the pushed image. */
   readonly imageUri: string;
@@ -69,19 +80,23 @@ export class BundleImage extends Construct {
     const dockerfile = join(props.bundleDir, 'Dockerfile');
     if (!existsSync(dockerfile)) throw new MissingBundleError(dockerfile);
     this.contentHash = bundleHash(props.bundleDir);
-    const triggers = { bundle_sha256: this.contentHash };
+    const triggers = {
+      bundle_sha256: this.contentHash,
+      ...(props.baseImage === undefined ? {} : { base_image: props.baseImage }),
+    };
     // Relative to the stack folder through path.module, so the synthesized JSON names no path of this machine.
     const context = `\${path.module}/${relative(props.stackDir, props.bundleDir).split(sep).join('/')}`;
 
     this.image = new Image(this, 'image', {
       provider: props.provider,
-      name: `${props.repository.repositoryUrl}:bundle-${this.contentHash.slice(0, 16)}`,
+      name: `${props.repository.repositoryUrl}:${imageTag(this.contentHash, props.baseImage)}`,
       // No buildx `builder`: the classic build makes a single-platform manifest, not the OCI index with
       // provenance attestations that Lambda rejects.
       buildAttribute: {
         context,
         dockerfile: 'Dockerfile',
         platform: platformOf(props.architecture),
+        ...(props.baseImage === undefined ? {} : { buildArgs: { BASE_IMAGE: props.baseImage } }),
       },
       platform: platformOf(props.architecture),
       triggers,

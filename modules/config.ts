@@ -95,6 +95,15 @@ const deploymentSchema = z.strictObject({
     .default(90),
   modelPrefix: modelPrefix.default('models/'),
   featureSpecs: z.string().min(1).optional(),
+  // The Lambda base image by digest, so a rebuild of the same bundle gives the same image; the Dockerfile's
+  // default (a tag) is used when it is not set.
+  baseImage: z
+    .string()
+    .regex(
+      /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._\/-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}$/,
+      'must be an image reference pinned by digest, e.g. public.ecr.aws/lambda/nodejs:22@sha256:<64 hex>',
+    )
+    .optional(),
   noncurrentVersionDays: z.number().int().min(1).max(3650).default(90),
   keepImages: z.number().int().min(1).max(1000).default(10),
   training: trainingSettings.prefault({}),

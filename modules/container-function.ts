@@ -16,7 +16,7 @@ import { PolicyStatement, policyDocument, serviceTrustPolicy } from './policy';
 
 /** Where the function's image comes from: built here from a bundle, or a digest-pinned URI given as a variable. */
 export type FunctionImageSource =
-  | { mode: 'build'; bundleDir: string; stackDir: string; provider: DockerProvider }
+  | { mode: 'build'; bundleDir: string; stackDir: string; provider: DockerProvider; baseImage?: string }
   | { mode: 'prebuilt'; variableName: string };
 
 /** `<ECR repository>@sha256:<64 hex>`; in Terraform's RE2 syntax, without backslashes so JSON keeps it readable. */
@@ -96,6 +96,7 @@ export class ContainerFunction extends Construct {
         stackDir: props.image.stackDir,
         architecture: props.architecture,
         provider: props.image.provider,
+        baseImage: props.image.baseImage,
       });
       this.imageUri = this.bundleImage.imageUri;
     } else {

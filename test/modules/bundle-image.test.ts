@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleHash, platformOf } from '../../modules/bundle-image';
+import { bundleHash, imageTag, platformOf } from '../../modules/bundle-image';
 import { FIXTURE_BUNDLES } from './stack-fixture';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'bundle-hash-'));
@@ -51,6 +51,21 @@ describe('bundleHash', () => {
     writeFileSync(join(two, 'a'), 'b');
     writeFileSync(join(two, 'b'), 'c');
     assert.notEqual(bundleHash(one), bundleHash(two));
+  });
+});
+
+describe('imageTag', () => {
+  const hash = '0123456789abcdef'.repeat(4);
+
+  it('is the first 16 hex of the bundle hash without a base image', () => {
+    assert.equal(imageTag(hash), 'bundle-0123456789abcdef');
+  });
+
+  it('with a base image, is the first 16 hex of SHA-256 over the bundle hash, a newline and the base image', () => {
+    const base = 'public.ecr.aws/lambda/nodejs:22@sha256:' + 'e'.repeat(64);
+    const expected = createHash('sha256').update(`${hash}\n${base}`).digest('hex').slice(0, 16);
+    assert.equal(imageTag(hash, base), `bundle-${expected}`);
+    assert.notEqual(imageTag(hash, base), imageTag(hash, base.replace(/e$/, 'f')));
   });
 });
 

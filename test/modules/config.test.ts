@@ -94,6 +94,8 @@ describe('config', () => {
       ['absolute model prefix', { modelPrefix: '/models/' }, 'modelPrefix', /relative/],
       ['body limit above what Lambda can take', { detection: { maxBodyBytes: 8 * 1024 * 1024 } }, 'detection.maxBodyBytes', /<=4194304/],
       ['zero quota', { api: { quotaPerDay: 0 } }, 'api.quotaPerDay', />=1/],
+      ['base image pinned by tag only', { baseImage: 'public.ecr.aws/lambda/nodejs:22' }, 'baseImage', /pinned by digest/],
+      ['base image with a short digest', { baseImage: `public.ecr.aws/lambda/nodejs:22@sha256:${'a'.repeat(63)}` }, 'baseImage', /pinned by digest/],
       ['misspelled setting', { logRetentionDay: 30 }, 'logRetentionDay', /Unrecognized key/],
       ['misspelled nested setting', { training: { memory: 2048 } }, 'training.memory', /Unrecognized key/],
       ['workspace without organization', { terraformCloud: { workspace: 'prod' } }, 'terraformCloud.organization', /expected string/],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Testing } from 'cdktf';
-import { bundleHash } from '../../modules/bundle-image';
+import { bundleHash, imageTag } from '../../modules/bundle-image';
 import { DIGEST_PINNED_ECR_URI } from '../../modules/container-function';
 import { byAttribute, FIXTURE_BUNDLES, Json, only, onlyId, ref, synthFixture } from './stack-fixture';
 
@@ -312,6 +312,21 @@ describe('stack', () => {
           `${ref('aws_ecr_repository', repoId, 'repository_url')}@${ref('docker_registry_image', pushId, 'sha256_digest')}`,
         );
       }
+    });
+
+    it('passes a configured base image to the Dockerfile, and tags and triggers on it too', () => {
+      const base = `public.ecr.aws/lambda/nodejs:22@sha256:${'0f'.repeat(32)}`;
+      const { json: pinned } = synthFixture('build', { baseImage: base });
+      const hash = bundleHash(join(FIXTURE_BUNDLES, 'training'));
+      const [, image] = byAttribute(
+        pinned,
+        'docker_image',
+        'name',
+        `${ref('aws_ecr_repository', 'training_repository', 'repository_url')}:${imageTag(hash, base)}`,
+      );
+      assert.deepEqual(image.build.build_args, { BASE_IMAGE: base });
+      assert.deepEqual(image.triggers, { bundle_sha256: hash, base_image: base });
+      assert.notEqual(imageTag(hash, base), imageTag(hash));
     });
 
     it('builds for linux/arm64 when the functions run on arm64', () => {
