@@ -37,7 +37,7 @@ export interface TrainOptions {
   zMargin?: number;
   /** Keep logistic weights >= 0 (see logistic.ts). Default true. */
   nonNegative?: boolean;
-  /** Most benign windows the logistic layer is fitted on; attack windows are always all used. Default 50,000. */
+  /** Most benign windows, and most attack windows, the logistic layer is fitted on (sampled). Default 50,000. */
   maxFitRows?: number;
   /** Held-out windows explained in the evaluation. Default 10. */
   topExplained?: number;
@@ -240,9 +240,9 @@ function nextUp(x: number): number {
 }
 
 /**
- * The rows the logistic layer is fitted on, in transformed space with their entity and window: every attack
- * window, benign windows sampled down to `maxFitRows` (the weights need a representative sample, not every
- * window), and synthetic anomalies.
+ * The rows the logistic layer is fitted on, in transformed space with their entity and window: attack and benign
+ * windows, each sampled down to `maxFitRows` (the weights need a representative sample, not every window), and
+ * synthetic anomalies.
  *
  * A synthetic anomaly is a benign window with one to three features replaced by a value drawn uniformly over
  * that feature's observed range, widened by `spread` of the range on each side (never below 0 for a column that
@@ -263,8 +263,12 @@ function fitSet(
   const attacks: number[] = [];
   const benign: number[] = [];
   for (let i = 0; i < n; i++) (table.labels[i] === 1 ? attacks : benign).push(i);
-  const keepRate = Math.min(1, options.maxFitRows / Math.max(benign.length, 1));
-  const kept = keepRate >= 1 ? benign : benign.filter(() => random() < keepRate);
+  const sampleDown = (list: number[]): number[] => {
+    const rate = options.maxFitRows / Math.max(list.length, 1);
+    return rate >= 1 ? list : list.filter(() => random() < rate);
+  };
+  const kept = sampleDown(benign);
+  const attackRows = sampleDown(attacks);
   const synthetic = kept.length === 0 || options.syntheticRate <= 0 ? 0 : Math.max(1, Math.round(kept.length * options.syntheticRate));
 
   const low = new Float64Array(d).fill(Infinity);
@@ -275,7 +279,7 @@ function fitSet(
     if (transformed[k] > high[j]) high[j] = transformed[k];
   }
 
-  const sources = [...attacks, ...kept];
+  const sources = [...attackRows, ...kept];
   const rows = sources.length + synthetic;
   const out = new Float64Array(rows * d);
   const entities: string[] = new Array(rows);
