@@ -58,8 +58,9 @@ export interface TrainResult {
 /**
  * Trains one model on a feature table. Labels: 1 attack, 0 benign, -1 unknown (fitted as benign). Attack rows
  * never shape the baseline. With or without labels, synthetic anomalies (benign windows with one to three
- * features pushed up or down by several robust standard deviations) teach the logistic layer what "far from
- * normal" looks like on every feature, so labels of one attack kind do not make it blind to others.
+ * features replaced by values drawn over the feature's range, see fitSet) teach the logistic layer what "far
+ * from normal" looks like on every feature, so labels of one attack kind do not make it blind to others.
+ * The model is the one evaluated: fitted on the earlier rows, with its threshold chosen on the held-out ones.
  */
 export function trainModel(table: FeatureTable, options: TrainOptions = {}): TrainResult {
   const progress = options.onProgress ?? (() => undefined);
