@@ -244,6 +244,8 @@ export class SpecAggregator {
   rows(): FeatureRow[] {
     const entities = [...this.byEntity.keys()].sort(compareText);
     const rows: FeatureRow[] = [];
+    // Entities share windows: format each window start once.
+    const isoOf = new Map<number, string>();
     for (const entity of entities) {
       const windows = this.byEntity.get(entity)!;
       const starts = [...windows.keys()].sort((a, b) => a - b);
@@ -251,7 +253,12 @@ export class SpecAggregator {
         const state = windows.get(w)!;
         const features: Record<string, number> = {};
         for (const out of this.outputs) features[out.name] = valueOf(out, state);
-        rows.push({ entity, windowStart: isoWindowStart(w), logType: this.spec.logType, features });
+        let windowStart = isoOf.get(w);
+        if (windowStart === undefined) {
+          windowStart = isoWindowStart(w);
+          isoOf.set(w, windowStart);
+        }
+        rows.push({ entity, windowStart, logType: this.spec.logType, features });
       }
     }
     return rows;
