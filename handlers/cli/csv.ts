@@ -272,7 +272,8 @@ export function parseWindowStart(text: string): number {
 /**
  * Records of a slice that holds no quote character and no carriage return other than in CRLF line ends. There
  * the CSV grammar has nothing left to interpret: a record is a line and its fields are the text between commas,
- * which is what csv-parse yields for such text (the property test in test/cli/csv.test.ts holds it to that).
+ * which is what csv-parse yields for such text (a property test in test/cli/csv.test.ts holds the two paths to
+ * the same tables).
  * Splitting that text directly is many times faster than csv-parse's byte-at-a-time state machine, so most
  * machine-written feature files take this path, and anything quoted goes through csv-parse.
  */
@@ -285,19 +286,45 @@ export function isPlainSlice(data: Uint8Array, start: number, end: number): bool
   return true;
 }
 
-/** Calls onRecord(fields, line) for each non-empty line of a plain slice (see isPlainSlice). */
-export function splitPlainRecords(text: string, firstLine: number, onRecord: (fields: string[], line: number) => void): void {
-  let line = firstLine;
-  let pos = 0;
-  while (pos < text.length) {
-    const nl = text.indexOf('\n', pos);
-    const next = nl === -1 ? text.length : nl + 1;
-    let stop = nl === -1 ? text.length : nl;
-    if (stop > pos && text.charCodeAt(stop - 1) === 0x0d) stop--;
-    if (stop > pos) onRecord(text.slice(pos, stop).split(','), line);
-    line++;
-    pos = next;
+/** A fault found in one record: the column (1-based) when known, and what is wrong. No line: the caller knows it. */
+type RecordFault = { column?: number; message: string };
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * Parses a plain decimal (`-12`, `0.25`, `3.`) in bytes [start, end) of UTF-8 text, without making a string; NaN for anything else (exponents, flags, blanks), which the caller parses the slow way. With at most
+ * 15 digits the digits form an exact integer below 2^53 and 10^k is exact, so one IEEE division gives the
+ * correctly rounded value: exactly what `+text` returns (Clinger's fast path).
+ */
+export function parsePlainDecimal(data: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let negative = false;
+  const first = data[i];
+  if (first === 45 /* - */) {
+    negative = true;
+    i++;
+  } else if (first === 43 /* + */) {
+    i++;
   }
+  let mantissa = 0;
+  let digits = 0;
+  let fraction = 0;
+  let dot = false;
+  for (; i < end; i++) {
+    const c = data[i];
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (dot) fraction++;
+    } else if (c === 46 /* . */ && !dot) {
+      dot = true;
+    } else {
+      return NaN;
+    }
+  }
+  if (digits === 0 || digits > 15) return NaN;
+  const value = fraction === 0 ? mantissa : mantissa / POW10[fraction];
+  return negative ? -value : value;
 }
 
 /** Columns of one part as they fill up; strings are interned so a part carries each name once. */
@@ -314,6 +341,9 @@ class PartColumns {
   private readonly scenarioIndex = new Map<string, number>();
   private lastWindowText = '';
   private lastWindow = NaN;
+  private lastWindowBytes: Uint8Array = new Uint8Array(0);
+  /** Per column: its feature index (>= 0), or which key column it is. */
+  private readonly roles: Int32Array;
 
   constructor(
     private readonly layout: CsvLayout,
@@ -324,46 +354,114 @@ class PartColumns {
     this.labels = new Int8Array(capacity);
     this.entityCodes = new Int32Array(capacity);
     this.scenarioCodes = new Int32Array(capacity);
+    this.roles = new Int32Array(layout.width).fill(ROLE_UNUSED);
+    layout.featureColumns.forEach((c, j) => (this.roles[c] = j));
+    this.roles[layout.entity] = ROLE_ENTITY;
+    this.roles[layout.windowStart] = ROLE_WINDOW;
+    if (layout.label >= 0) this.roles[layout.label] = ROLE_LABEL;
+    if (layout.scenario >= 0) this.roles[layout.scenario] = ROLE_SCENARIO;
   }
 
-  /** Adds one record; returns a fault (column and message, no line) when a field is not acceptable. */
-  add(record: string[]): { column?: number; message: string } | undefined {
+  /** Adds one record as csv-parse returns it; returns a fault when a field is not acceptable. */
+  add(record: string[]): RecordFault | undefined {
     const layout = this.layout;
-    if (record.length !== layout.width) {
-      return { message: `expected ${layout.width} fields as in the header, found ${record.length}` };
-    }
-    const columns = layout.featureColumns;
-    const width = columns.length;
-    const row = this.rows;
-    const base = row * width;
+    if (record.length !== layout.width) return this.widthFault(record.length);
+    const width = layout.featureColumns.length;
+    const base = this.rows * width;
     for (let j = 0; j < width; j++) {
-      const c = columns[j];
+      const c = layout.featureColumns[j];
       const v = parseFeatureValue(record[c]);
-      if (v === null) {
-        const text = record[c];
-        return { column: c + 1, message: `column "${layout.header[c]}": ${text.trim() === '' ? 'empty value' : `"${text}" is not a number`}` };
-      }
+      if (v === null) return this.valueFault(c, record[c]);
       this.values[base + j] = v;
     }
-    const entity = record[layout.entity];
+    return this.addKeys(record[layout.entity], record[layout.windowStart], layout.label >= 0 ? record[layout.label] : '', layout.scenario >= 0 ? record[layout.scenario] : '');
+  }
+
+  /**
+   * Adds the record in bytes [start, end) of a plain slice (see isPlainSlice). Plain decimals are read in place
+   * (see parsePlainDecimal), so the hot path makes no string for a numeric field; anything else in a numeric
+   * column takes the slow path through parseFeatureValue.
+   */
+  addPlain(data: Buffer, start: number, end: number): RecordFault | undefined {
+    const layout = this.layout;
+    const roles = this.roles;
+    const width = layout.width;
+    const values = this.values;
+    const base = this.rows * layout.featureColumns.length;
+    let entity = '';
+    let windowFrom = -1;
+    let windowTo = -1;
+    let label = '';
+    let scenario = '';
+    let field = 0;
+    let pos = start;
+    for (;;) {
+      if (field >= width) return this.widthFault(field + 1 + countByte(data, COMMA, pos, end));
+      const role = roles[field];
+      let stop: number;
+      if (role >= 0) {
+        stop = fieldEnd(data, pos, end);
+        let v = parsePlainDecimal(data, pos, stop);
+        if (v !== v) {
+          const text = data.toString('utf8', pos, stop);
+          const parsed = parseFeatureValue(text);
+          if (parsed === null) return this.valueFault(field, text);
+          v = parsed;
+        }
+        values[base + role] = v;
+      } else {
+        stop = fieldEnd(data, pos, end);
+        if (role === ROLE_ENTITY) entity = data.toString('utf8', pos, stop);
+        else if (role === ROLE_WINDOW) {
+          windowFrom = pos;
+          windowTo = stop;
+        } else if (role === ROLE_LABEL) {
+          const c = data[pos];
+          label = stop === pos + 1 && (c === 48 || c === 49) ? (c === 49 ? '1' : '0') : data.toString('utf8', pos, stop);
+        } else if (role === ROLE_SCENARIO) {
+          scenario = stop === pos ? '' : data.toString('utf8', pos, stop);
+        }
+      }
+      field++;
+      if (stop >= end) break;
+      pos = stop + 1;
+    }
+    if (field !== width) return this.widthFault(field);
+    // Rows of one window usually follow each other: compare bytes before making a string.
+    let windowText = this.lastWindowText;
+    if (!sameBytes(data, windowFrom, windowTo, this.lastWindowBytes)) {
+      windowText = data.toString('utf8', windowFrom, windowTo);
+      this.lastWindowBytes = data.subarray(windowFrom, windowTo);
+    }
+    return this.addKeys(entity, windowText, label, scenario);
+  }
+
+  private widthFault(found: number): RecordFault {
+    return { message: `expected ${this.layout.width} fields as in the header, found ${found}` };
+  }
+
+  private valueFault(column: number, text: string): RecordFault {
+    return { column: column + 1, message: `column "${this.layout.header[column]}": ${text.trim() === '' ? 'empty value' : `"${text}" is not a number`}` };
+  }
+
+  /** Sets the entity, window, label and scenario of the row whose features are in place, and counts the row. */
+  private addKeys(entity: string, windowText: string, labelText: string, scenario: string): RecordFault | undefined {
+    const layout = this.layout;
+    const row = this.rows;
     if (entity === '') return { column: layout.entity + 1, message: `column "${ENTITY_COLUMN}": empty entity` };
     this.entityCodes[row] = intern(entity, this.entityIndex, this.entityNames);
-    const windowText = record[layout.windowStart];
     if (windowText !== this.lastWindowText) {
       this.lastWindowText = windowText;
       this.lastWindow = parseWindowStart(windowText);
     }
     this.windowStarts[row] = this.lastWindow;
     if (layout.label >= 0) {
-      const label = parseLabel(record[layout.label]);
-      if (label === null) {
-        return { column: layout.label + 1, message: `column "${LABEL_COLUMN}": "${record[layout.label]}" is not 0, 1, true, false or empty` };
-      }
+      const label = labelText === '0' ? 0 : labelText === '1' ? 1 : parseLabel(labelText);
+      if (label === null) return { column: layout.label + 1, message: `column "${LABEL_COLUMN}": "${labelText}" is not 0, 1, true, false or empty` };
       this.labels[row] = label;
     } else {
       this.labels[row] = -1;
     }
-    const scenario = layout.scenario >= 0 ? record[layout.scenario] : '';
     this.scenarioCodes[row] = scenario === '' ? -1 : intern(scenario, this.scenarioIndex, this.scenarioNames);
     this.rows = row + 1;
     return undefined;
@@ -374,14 +472,41 @@ class PartColumns {
     return {
       rows: n,
       entityNames: this.entityNames,
-      entityCodes: this.entityCodes.slice(0, n),
-      windowStarts: this.windowStarts.slice(0, n),
-      values: this.values.slice(0, n * this.layout.featureColumns.length),
-      labels: this.labels.slice(0, n),
+      // Views, not copies: the capacity was the line count, so at most a row or two is unused.
+      entityCodes: this.entityCodes.subarray(0, n),
+      windowStarts: this.windowStarts.subarray(0, n),
+      values: this.values.subarray(0, n * this.layout.featureColumns.length),
+      labels: this.labels.subarray(0, n),
       scenarioNames: this.scenarioNames,
-      scenarioCodes: this.scenarioCodes.slice(0, n),
+      scenarioCodes: this.scenarioCodes.subarray(0, n),
     };
   }
+}
+
+const ROLE_ENTITY = -1;
+const ROLE_WINDOW = -2;
+const ROLE_LABEL = -3;
+const ROLE_SCENARIO = -4;
+const ROLE_UNUSED = -5;
+
+const COMMA = 0x2c;
+
+function countByte(data: Buffer, byte: number, start: number, end: number): number {
+  let n = 0;
+  for (let p = data.indexOf(byte, start); p !== -1 && p < end; p = data.indexOf(byte, p + 1)) n++;
+  return n;
+}
+
+/** End of the field starting at `from`: the next comma before `end`, or `end`. */
+function fieldEnd(data: Buffer, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (data[i] === COMMA) return i;
+  return end;
+}
+
+function sameBytes(data: Buffer, from: number, to: number, bytes: Uint8Array): boolean {
+  if (to - from !== bytes.length) return false;
+  for (let k = 0; k < bytes.length; k++) if (data[from + k] !== bytes[k]) return false;
+  return true;
 }
 
 function intern(name: string, index: Map<string, number>, names: string[]): number {
@@ -405,11 +530,19 @@ export function parsePart(request: CsvPartRequest, onSlice?: (rows: number) => v
     const sliceEnd = sliceStart + SLICE_BYTES >= end ? end : Math.min(end, recordBoundary(data, sliceStart, sliceStart + SLICE_BYTES));
     const slice = data.subarray(sliceStart, sliceEnd);
     if (isPlainSlice(data, sliceStart, sliceEnd)) {
-      const text = slice.toString('utf8');
-      splitPlainRecords(text, sliceLine, (record, line) => {
-        const fault = columns.add(record);
-        if (fault !== undefined) throw csvError(file, { line, ...fault });
-      });
+      let line = sliceLine;
+      for (let pos = sliceStart; pos < sliceEnd; line++) {
+        const nl = data.indexOf(NEWLINE, pos);
+        const lineEnd = nl === -1 || nl >= sliceEnd ? sliceEnd : nl;
+        const next = lineEnd === sliceEnd ? sliceEnd : lineEnd + 1;
+        let stop = lineEnd;
+        if (stop > pos && data[stop - 1] === 0x0d) stop--;
+        if (stop > pos) {
+          const fault = columns.addPlain(data, pos, stop);
+          if (fault !== undefined) throw csvError(file, { line, ...fault });
+        }
+        pos = next;
+      }
     } else {
       const records = parseOrFault(() => parseRecords(slice, false) as string[][], file, sliceLine);
       for (let k = 0; k < records.length; k++) {

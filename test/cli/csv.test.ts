@@ -17,7 +17,7 @@ import {
   parseWindowStart,
   readFeatureCsv,
   recordBoundary,
-  splitPlainRecords,
+  parsePlainDecimal,
   splitRecords,
 } from '../../handlers/cli/csv';
 import { InputError } from '../../handlers/engine/errors';
@@ -185,25 +185,45 @@ describe('record boundaries', () => {
     assert.deepEqual(records, [['1\n1'], ['2'], ['3'], ['4\n4']]);
   });
 
-  it('splits a quote-free slice exactly as csv-parse does', () => {
-    const field = fc.stringMatching(/^[a-z0-9 .\-]{0,4}$/);
-    const record = fc.array(field, { minLength: 1, maxLength: 4 });
-    const eol = fc.constantFrom('\n', '\r\n');
+  it('reads quote-free text into the same table as csv-parse does', () => {
+    const number = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+      fc.integer({ min: -1e6, max: 1e6 }).map(String),
+      fc.stringMatching(/^[+-]?[0-9]{0,18}\.?[0-9]{0,18}$/).filter((t) => /[0-9]/.test(t)),
+      fc.constantFrom('0', '-0', '.5', '5.', '1e-7', '007', 'true', 'FALSE', '123456789012345678'),
+    );
+    const entity = fc.stringMatching(/^[a-z][a-z0-9:/@.-]{0,12}$/);
+    const record = fc.tuple(entity, fc.constantFrom('', '0', '1'), number, number);
     fc.assert(
-      fc.property(fc.array(fc.tuple(record, eol), { maxLength: 6 }), fc.boolean(), (records, finalEol) => {
-        let text = records.map(([fields, end]) => fields.join(',') + end).join('');
-        if (!finalEol) text = text.replace(/\r?\n$/, '');
-        // csv-parse settles on the first line ending it meets; a plain slice may mix them, so compare per line ending.
-        fc.pre(!(text.includes('\r\n') && /[^\r]\n|^\n/.test(text)));
-        const bytes = Buffer.from(text);
-        assert.ok(isPlainSlice(bytes, 0, bytes.length));
-        const ours: string[][] = [];
-        splitPlainRecords(text, 1, (fields) => ours.push(fields));
-        const theirs = parse(bytes, { relax_column_count: true, skip_empty_lines: true }) as string[][];
-        assert.deepEqual(ours, theirs);
+      fc.property(fc.array(record, { minLength: 1, maxLength: 8 }), fc.constantFrom('\n', '\r\n'), (records, eol) => {
+        const header = `entity,window_start,label,a,b${eol}`;
+        const body = records.map(([e, label, a, b]) => `${e},2026-01-05T00:00:00Z,${label},${a},${b}`);
+        const plain = parseFeatureCsv(header + body.join(eol) + eol, { file: 'p.csv' });
+        // One quoted field sends the whole slice through csv-parse.
+        const quoted = parseFeatureCsv(header + [`"${records[0][0]}"${body[0].slice(records[0][0].length)}`, ...body.slice(1)].join(eol) + eol, { file: 'q.csv' });
+        assert.deepEqual(plain, quoted);
       }),
       { numRuns: 300, seed: 7 },
     );
+  });
+
+  it('reads plain decimals in place exactly as Number() does, and leaves the rest to it', () => {
+    const decimal = fc.stringMatching(/^-?[0-9]{1,15}(\.[0-9]{0,6})?$/).filter((t) => t.replace(/[^0-9]/g, '').length <= 15);
+    fc.assert(
+      fc.property(decimal, (text) => {
+        assert.ok(Object.is(parsePlainDecimal(Buffer.from(text), 0, text.length), Number(text)), text);
+      }),
+      { numRuns: 2000, seed: 11 },
+    );
+    const at = (text: string, start = 0, end = text.length) => parsePlainDecimal(Buffer.from(text), start, end);
+    assert.equal(at('x,0.1,y', 2, 5), 0.1);
+    assert.ok(Object.is(at('-0'), -0));
+    assert.ok(Number.isNaN(at('1e3')));
+    assert.ok(Number.isNaN(at('1234567890123456')));
+    assert.ok(Number.isNaN(at('')));
+    assert.ok(Number.isNaN(at('-')));
+    assert.ok(Number.isNaN(at('1.2.3')));
+    assert.ok(Number.isNaN(at(' 1')));
   });
 
   it('sends quoted text and stray carriage returns to csv-parse', () => {
