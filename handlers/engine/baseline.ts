@@ -43,9 +43,10 @@ const ENTITY_SAMPLE = 512;
 /** Time slot of a window start (epoch ms): hour of day, plus 24 on weekends; -1 when the time is unknown. */
 export function slotOf(ms: number): number {
   if (!Number.isFinite(ms)) return -1;
-  const date = new Date(ms);
-  const day = date.getUTCDay();
-  return date.getUTCHours() + (day === 0 || day === 6 ? 24 : 0);
+  const hours = Math.floor(ms / 3_600_000);
+  const hour = ((hours % 24) + 24) % 24;
+  const day = (((Math.floor(hours / 24) + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday (4); 0 = Sunday
+  return hour + (day === 0 || day === 6 ? 24 : 0);
 }
 
 /**
@@ -244,8 +245,10 @@ function fitProfile(transformed: Float64Array, d: number, groups: EntityGroups, 
   const scratch = new Float64Array(ENTITY_SAMPLE * d);
   const medians = new Float64Array(d);
   // Residuals of sampled rows, then grouped by slot.
-  const residuals: number[] = [];
-  const residualSlots: number[] = [];
+  const capacity = Math.ceil(groups.order.length / step) + 1;
+  const residuals = new Float64Array(capacity * d);
+  const residualSlots = new Int16Array(capacity);
+  let sampled = 0;
   let counter = 0;
   for (let e = 0; e < groups.names.length; e++) {
     const from = groups.starts[e];
@@ -257,20 +260,21 @@ function fitProfile(transformed: Float64Array, d: number, groups: EntityGroups, 
     for (let r = from; r < from + n; r++) {
       const i = groups.order[r];
       if (counter++ % step !== 0 || slots[i] < 0) continue;
-      residualSlots.push(slots[i]);
-      for (let j = 0; j < d; j++) residuals.push(transformed[i * d + j] - medians[j]);
+      residualSlots[sampled] = slots[i];
+      for (let j = 0; j < d; j++) residuals[sampled * d + j] = transformed[i * d + j] - medians[j];
+      sampled++;
     }
   }
   const perSlot = new Int32Array(PROFILE_SLOTS);
-  for (const slot of residualSlots) perSlot[slot]++;
+  for (let r = 0; r < sampled; r++) perSlot[residualSlots[r]]++;
   let used = 0;
   for (const count of perSlot) if (count > 0) used++;
   if (used < 2) return [];
   const slotStarts = new Int32Array(PROFILE_SLOTS + 1);
   for (let slot = 0; slot < PROFILE_SLOTS; slot++) slotStarts[slot + 1] = slotStarts[slot] + perSlot[slot];
   const next = slotStarts.slice(0, PROFILE_SLOTS);
-  const bySlot = new Int32Array(residualSlots.length);
-  residualSlots.forEach((slot, r) => (bySlot[next[slot]++] = r));
+  const bySlot = new Int32Array(sampled);
+  for (let r = 0; r < sampled; r++) bySlot[next[residualSlots[r]]++] = r;
   const profile: number[][] = [];
   for (let slot = 0; slot < PROFILE_SLOTS; slot++) {
     const count = perSlot[slot];

@@ -200,11 +200,13 @@ export function subsetTable(table: FeatureTable, indices: number[]): FeatureTabl
   const values = new Float64Array(indices.length * d);
   const windowStarts = new Float64Array(indices.length);
   const labels = new Int8Array(indices.length);
-  indices.forEach((i, r) => {
-    values.set(table.values.subarray(i * d, (i + 1) * d), r * d);
+  const source = table.values;
+  for (let r = 0; r < indices.length; r++) {
+    const i = indices[r];
+    for (let j = 0; j < d; j++) values[r * d + j] = source[i * d + j];
     windowStarts[r] = table.windowStarts[i];
     labels[r] = table.labels[i];
-  });
+  }
   return {
     featureNames: table.featureNames,
     entities: indices.map((i) => table.entities[i]),

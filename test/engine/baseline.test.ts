@@ -46,6 +46,13 @@ describe('baseline', () => {
     assert.equal(slotOf(Date.UTC(2026, 0, 3, 13)), 37); // Saturday
     assert.equal(slotOf(Date.UTC(2026, 0, 4, 0)), 24); // Sunday
     assert.equal(slotOf(Number.NaN), -1);
+    assert.equal(slotOf(Date.UTC(1969, 11, 28, 5)), 29); // a Sunday before the epoch
+    // Agrees with the calendar every hour over three weeks
+    for (let h = 0; h < 21 * 24; h++) {
+      const ms = Date.UTC(2026, 1, 20) + h * 3_600_000;
+      const date = new Date(ms);
+      assert.equal(slotOf(ms), date.getUTCHours() + (date.getUTCDay() % 6 === 0 ? 24 : 0));
+    }
   });
 
   it('shrinks entity statistics towards the population and falls back to it for short histories', () => {
