@@ -170,13 +170,15 @@ export function computeMetrics(
     }
   }
   const sortedBenign = Float64Array.from(benign).sort();
-  const perScenario: Metrics['perScenario'] = {};
-  for (const name of [...byScenario.keys()].sort()) {
-    const attack = byScenario.get(name)!;
-    let caught = 0;
-    for (const v of attack) if (v >= threshold) caught++;
-    perScenario[name] = { rows: attack.length, rocAuc: aucOf(Float64Array.from(attack), sortedBenign), recall: caught / attack.length };
-  }
+  // Scenario names are data: fromEntries defines them as own keys, whatever they are called.
+  const perScenario: Metrics['perScenario'] = Object.fromEntries(
+    [...byScenario.keys()].sort().map((name) => {
+      const attack = byScenario.get(name)!;
+      let caught = 0;
+      for (const v of attack) if (v >= threshold) caught++;
+      return [name, { rows: attack.length, rocAuc: aucOf(Float64Array.from(attack), sortedBenign), recall: caught / attack.length }];
+    }),
+  );
   return {
     rows: scores.length,
     positives,
