@@ -286,7 +286,7 @@ interface Scored {
 }
 
 /** Loads the rows to score (a CSV against one model, or events against each model with a spec). */
-async function rowsToScore(args: ScoreArgs, document: ModelDocument, progress: Progress): Promise<Scored[]> {
+async function rowsToScore(args: ScoreArgs, document: ModelDocument, progress: Progress, withLabels: boolean): Promise<Scored[]> {
   if (oneSource(args) === 'rows') {
     const file = args.rows!;
     const model = modelFor(document, args.logType);
@@ -299,7 +299,8 @@ async function rowsToScore(args: ScoreArgs, document: ModelDocument, progress: P
   if (fromCsv !== undefined) {
     throw new InputError(`${args.model}: the ${fromCsv.logType} model was trained on a feature CSV and has no feature spec; score it with --rows`, { field: 'events' });
   }
-  const all = await eventRows(args.events!, models.map((m) => m.spec!), labelsFileFor(args.events!, args.labels), progress);
+  const labels = withLabels ? labelsFileFor(args.events!, args.labels) : undefined;
+  const all = await eventRows(args.events!, models.map((m) => m.spec!), labels, progress);
   return models.map((model, k) => ({ model, table: tableOf(all[k].spec, all[k].rows) }));
 }
 
@@ -307,7 +308,7 @@ export async function runScore(args: ScoreArgs, progress: Progress, print: Print
   const document = loadModel(args.model);
   const top = args.top ?? 3;
   const results: ScoreResult[] = [];
-  for (const { model, table } of await rowsToScore(args, document, progress)) {
+  for (const { model, table } of await rowsToScore(args, document, progress, false)) {
     const n = table.entities.length;
     for (let i = 0; i < n; i++) {
       results.push(explainTableRow(model, table, i, top));
@@ -332,7 +333,7 @@ export interface EvaluateArgs extends ScoreArgs {
 export async function evaluateRows(args: EvaluateArgs, progress: Progress): Promise<{ document: ModelDocument; results: Record<string, Metrics> }> {
   const document = loadModel(args.model);
   const results: Record<string, Metrics> = {};
-  for (const { model, table } of await rowsToScore(args, document, progress)) {
+  for (const { model, table } of await rowsToScore(args, document, progress, true)) {
     let labelled = 0;
     for (let i = 0; i < table.labels.length; i++) if (table.labels[i] !== -1) labelled++;
     if (table.entities.length > 0 && labelled === 0) {

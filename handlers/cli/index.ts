@@ -134,7 +134,6 @@ export function buildProgram(io: Io = processIo): Command {
       .requiredOption('--model <model.json>', 'model document written by train')
       .addOption(new Option('--rows <rows.csv>', `${ROWS_HELP}; the feature columns must be the model's`).conflicts('events'))
       .addOption(new Option('--events <events.jsonl>', `${EVENTS_HELP}; aggregated with the specs in the model`).conflicts('rows'))
-      .option('--labels <labels.jsonl>', 'window labels for --events (default: <events>.labels.jsonl when it exists)')
       .option('--log-type <type>', 'which model of the document to use (needed with --rows when it has several)');
 
   scoring('score', 'Score rows: entity,window_start,score,anomaly,top_features (the strongest features with their z-scores).')
@@ -143,6 +142,7 @@ export function buildProgram(io: Io = processIo): Command {
     .action(async (opts) => runScore(opts, progress, out));
 
   scoring('evaluate', 'Measure a model on labelled rows: ROC-AUC, PR-AUC, precision and recall at its threshold, per scenario.')
+    .option('--labels <labels.jsonl>', 'window labels for --events (default: <events>.labels.jsonl when it exists)')
     .option('--json', 'print the metrics as JSON')
     .action(async (opts) => runEvaluate(opts, progress, out));
 

@@ -49,7 +49,7 @@ describe('panther-anomaly CLI', function () {
   it('prints help for the program and every command', () => {
     const top = cli(['--help'], dir);
     assert.equal(top.code, 0);
-    for (const command of ['simulate', 'features', 'train', 'score', 'evaluate']) assert.match(top.stdout, new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['simulate', 'features', 'train', 'score', 'evaluate', 'models']) assert.match(top.stdout, new RegExp(`^  ${command} `, 'm'));
     const help = cli(['score', '--help'], dir);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: panther-anomaly score \[options\]/);
