@@ -47,6 +47,7 @@ export interface TrainOptions {
   spec?: FeatureSpec;
   /** Log type the model is for; default the spec's, the table's, or `features`. */
   logType?: string;
+  /** Called at the start (0) and end (1) of each phase, in order. */
   onProgress?: (phase: 'prepare' | 'baseline' | 'fit' | 'evaluate', fraction: number) => void;
 }
 
@@ -87,6 +88,7 @@ export function trainModel(table: FeatureTable, options: TrainOptions = {}): Tra
     for (let k = j; k < transformed.length; k += d) transformed[k] = applyTransform(kinds[j], transformed[k]);
   }
 
+  progress('prepare', 1);
   progress('baseline', 0);
   // Known attacks must not define normal; when every row is an attack there is nothing else to learn from.
   const include = new Uint8Array(train.length);
@@ -103,6 +105,7 @@ export function trainModel(table: FeatureTable, options: TrainOptions = {}): Tra
     }),
   );
   const part = { featureNames: [...table.featureNames], transforms, baseline };
+  progress('baseline', 1);
 
   progress('fit', 0);
   const fit = fitSet(transformed, d, trainTable, random, {
@@ -136,6 +139,8 @@ export function trainModel(table: FeatureTable, options: TrainOptions = {}): Tra
     trainingWindow: windowOf(trainTable.windowStarts),
     trainedRows: train.length,
   };
+
+  progress('fit', 1);
 
   progress('evaluate', 0);
   const scores = scoreTable(model, evalTable);

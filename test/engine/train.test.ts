@@ -110,14 +110,19 @@ describe('train: behaviour', () => {
       }
     }
     const phases: string[] = [];
+    const steps: string[] = [];
     const { model, evaluation } = trainModel(rowsToTable(rows), {
       spec: DEFAULT_SPECS[0],
       targetFalsePositiveRate: 0.05,
-      onProgress: (phase) => phases.push(phase),
+      onProgress: (phase, fraction) => {
+        phases.push(phase);
+        steps.push(`${phase}:${fraction}`);
+      },
     });
     assert.equal(model.logType, 'AWS.CloudTrail');
     assert.equal(model.specHash, specHash(DEFAULT_SPECS[0]));
     assert.deepEqual([...new Set(phases)], ['prepare', 'baseline', 'fit', 'evaluate']);
+    assert.deepEqual(steps, ['prepare:0', 'prepare:1', 'baseline:0', 'baseline:1', 'fit:0', 'fit:1', 'evaluate:0', 'evaluate:1']);
     assert.equal(evaluation.metrics.rows, 240);
     assert.ok(evaluation.metrics.falsePositiveRate! <= 0.05);
     assert.equal(evaluation.top.length, 10);
