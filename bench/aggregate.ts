@@ -18,7 +18,7 @@ export interface AggregateBenchResult {
 
 const DAY = 86400000;
 /** Events are made a week at a time, so the JSONL never has to be held whole (1,000,000 lines is about 1.3 GB). */
-const CHUNK_DAYS = 7;
+const CHUNK_DAYS = 2;
 
 /** Simulated CloudTrail events as JSONL lines, one chunk per call; the same principals week after week. */
 function* cloudTrailLines(total: number, principals: number, seed: number): Generator<string[]> {

@@ -109,28 +109,35 @@ export function entityReader(spec: FeatureSpec): FieldReader {
  */
 interface WindowState {
   counts: number[];
-  distinct: (string[] | Set<string>)[];
+  distinct: (readonly string[] | Set<string>)[];
 }
 
 const SMALL_DISTINCT = 16;
+/** Shared start of every distinct collection; never mutated (additions replace it). */
+const NO_VALUES: readonly string[] = Object.freeze([]);
 
-function addDistinct(state: WindowState, i: number, v: string): void {
+/**
+ * Adds a value to a window's distinct collection. New values go through `intern`: every parsed event carries
+ * its own copy of strings like the user agent, and windows would otherwise keep one copy each.
+ */
+function addDistinct(state: WindowState, i: number, v: string, intern: (s: string) => string): void {
   const cur = state.distinct[i];
-  if (Array.isArray(cur)) {
+  if (!(cur instanceof Set)) {
     if (cur.indexOf(v) >= 0) return;
-    if (cur.length < SMALL_DISTINCT) cur.push(v);
+    // A fresh exact-size array rather than push: push would reserve room for 16 more in every window.
+    if (cur.length < SMALL_DISTINCT) state.distinct[i] = cur.concat(intern(v));
     else {
       const set = new Set(cur);
-      set.add(v);
+      set.add(intern(v));
       state.distinct[i] = set;
     }
-  } else {
-    cur.add(v);
+  } else if (!cur.has(v)) {
+    cur.add(intern(v));
   }
 }
 
-function distinctSize(c: string[] | Set<string>): number {
-  return Array.isArray(c) ? c.length : c.size;
+function distinctSize(c: readonly string[] | Set<string>): number {
+  return c instanceof Set ? c.size : c.length;
 }
 
 /** How each output feature is read off a WindowState, in spec order. */
@@ -156,6 +163,13 @@ export class SpecAggregator {
   private lastEntity: string | undefined;
   private lastWindow = NaN;
   private lastState: WindowState | undefined;
+  private readonly interned = new Map<string, string>();
+  private readonly intern = (s: string): string => {
+    const known = this.interned.get(s);
+    if (known !== undefined) return known;
+    this.interned.set(s, s);
+    return s;
+  };
 
   constructor(spec: FeatureSpec, options: AggregateOptions = {}) {
     this.spec = spec;
@@ -216,8 +230,7 @@ export class SpecAggregator {
       let found = windows.get(w);
       if (found === undefined) {
         const counts = new Array<number>(this.tests.length).fill(0);
-        const distinct: string[][] = [];
-        for (let i = 0; i < this.distinctReaders.length; i++) distinct.push([]);
+        const distinct = new Array<readonly string[]>(this.distinctReaders.length).fill(NO_VALUES);
         found = { counts, distinct };
         windows.set(w, found);
       }
@@ -235,7 +248,7 @@ export class SpecAggregator {
     const readers = this.distinctReaders;
     for (let i = 0; i < readers.length; i++) {
       const v = readers[i](event);
-      if (v !== undefined && v !== '') addDistinct(state, i, v);
+      if (v !== undefined && v !== '') addDistinct(state, i, v, this.intern);
     }
     return true;
   }

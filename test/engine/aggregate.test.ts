@@ -171,6 +171,18 @@ describe('aggregateEvents on CloudTrail fixtures', () => {
     assert.deepEqual(aggregateEvents(CLOUDTRAIL, shuffled, { start, end }), aggregateEvents(CLOUDTRAIL, events, { start, end }));
   });
 
+  it('counts many distinct values past the small-collection size, each once', () => {
+    // 40 events over 25 distinct IPs (the first 15 twice), one window.
+    const many: PantherEvent[] = [];
+    for (let i = 0; i < 40; i++) {
+      many.push({ p_event_time: `2026-01-05 13:${String(i).padStart(2, '0')}:00.000`, userIdentity: { arn: 'x' }, sourceIPAddress: `10.0.0.${i % 25}`, eventName: 'A' });
+    }
+    const [row] = aggregateEvents(CLOUDTRAIL, many);
+    assert.equal(row.features.events, 40);
+    assert.equal(row.features.distinct_source_ips, 25);
+    assert.equal(row.features.distinct_event_names, 1);
+  });
+
   it('returns no rows for no events', () => {
     assert.deepEqual(aggregateEvents(CLOUDTRAIL, []), []);
   });
