@@ -237,29 +237,35 @@ function groupByEntity(include: Uint8Array, entities: string[]): EntityGroups {
  * The time profile: per slot and feature, the median of how far a window lies from its own entity's median.
  * Measuring against each entity's own level (not the population's) keeps a slot where only busy entities are
  * active from looking busy. Entities below `minHistory` add nothing (one window has no rhythm), slots with few
- * windows are shrunk towards 0, and rows are sampled when there are many.
+ * windows are shrunk towards 0, and entities are sampled when there are many windows.
  */
 function fitProfile(transformed: Float64Array, d: number, groups: EntityGroups, slots: Int16Array, minHistory: number): number[][] {
+  // Every step-th entity with all its windows: each sampled entity needs its own median first, so sampling
+  // entities (not rows) saves that work too.
   const step = Math.max(1, Math.ceil(groups.order.length / SAMPLE_ROWS));
+  const chosen: number[] = [];
+  let capacity = 0;
+  for (let e = 0; e < groups.names.length; e += step) {
+    const n = groups.starts[e + 1] - groups.starts[e];
+    if (n < Math.max(minHistory, 2)) continue;
+    chosen.push(e);
+    capacity += n;
+  }
   const flat: Source = { transformed, d, slots, profile: [] };
   const scratch = new Float64Array(ENTITY_SAMPLE * d);
   const medians = new Float64Array(d);
-  // Residuals of sampled rows, then grouped by slot.
-  const capacity = Math.ceil(groups.order.length / step) + 1;
   const residuals = new Float64Array(capacity * d);
   const residualSlots = new Int16Array(capacity);
   let sampled = 0;
-  let counter = 0;
-  for (let e = 0; e < groups.names.length; e++) {
+  for (const e of chosen) {
     const from = groups.starts[e];
     const n = groups.starts[e + 1] - from;
-    if (n < Math.max(minHistory, 2)) continue;
     const taken = Math.min(n, ENTITY_SAMPLE);
     gatherColumns(flat, groups.order, from, n, taken, scratch);
     for (let j = 0; j < d; j++) medians[j] = medianInPlace(scratch.subarray(j * taken, (j + 1) * taken));
     for (let r = from; r < from + n; r++) {
       const i = groups.order[r];
-      if (counter++ % step !== 0 || slots[i] < 0) continue;
+      if (slots[i] < 0) continue;
       residualSlots[sampled] = slots[i];
       for (let j = 0; j < d; j++) residuals[sampled * d + j] = transformed[i * d + j] - medians[j];
       sampled++;
