@@ -124,7 +124,8 @@ export function scoreTable(model: LogTypeModel, table: FeatureTable): Float64Arr
 export function scoreRows(model: LogTypeModel, rows: FeatureRow[], options: { top?: number } = {}): ScoreResult[] {
   const table = rowsToTable(rows, model.featureNames);
   const { z, ownBaseline } = zScores(model, table);
-  return rows.map((row, i) => explain(model, table, z, ownBaseline, i, options.top ?? 5, row.windowStart));
+  const columns = columnsFor(model, table);
+  return rows.map((row, i) => explain(model, table, columns, z, ownBaseline, i, options.top ?? 5, row.windowStart));
 }
 
 /** Scores and explains row `i` of a table. */
@@ -132,12 +133,13 @@ export function explainTableRow(model: LogTypeModel, table: FeatureTable, i: num
   const slice = sliceTable(table, i);
   const { z, ownBaseline } = zScores(model, slice);
   const t = table.windowStarts[i];
-  return explain(model, slice, z, ownBaseline, 0, top, Number.isNaN(t) ? '' : new Date(t).toISOString());
+  return explain(model, slice, columnsFor(model, slice), z, ownBaseline, 0, top, Number.isNaN(t) ? '' : new Date(t).toISOString());
 }
 
 function explain(
   model: LogTypeModel,
   table: FeatureTable,
+  columns: number[],
   z: Float64Array,
   ownBaseline: Uint8Array,
   i: number,
@@ -146,7 +148,6 @@ function explain(
 ): ScoreResult {
   const d = model.featureNames.length;
   const width = table.featureNames.length;
-  const columns = columnsFor(model, table);
   const stats = baselineFor(model.baseline, table.entities[i]);
   const slot = slotOf(table.windowStarts[i]);
   const layer = model.logistic;
