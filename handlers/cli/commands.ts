@@ -6,16 +6,17 @@ import { InputError } from '../engine/errors';
 import { computeMetrics } from '../engine/metrics';
 import { MODEL_KIND, SCHEMA_VERSION, modelFor, parseModel, serializeModel, type LogTypeModel, type ModelDocument, type TrainingWindow } from '../engine/model-document';
 import { renderReport } from '../engine/report';
-import { explainTableRow, scoreTable } from '../engine/score';
+import { scoreTable } from '../engine/score';
 import { SCENARIOS, applyLabels, simulate, type ScenarioName, type WindowLabel } from '../engine/simulator';
 import { DEFAULT_SPECS, parseFeatureSpecs } from '../engine/spec';
 import { rowsToTable } from '../engine/table';
 import { trainModel, type TrainOptions } from '../engine/train';
-import type { Evaluation, FeatureRow, FeatureSpec, FeatureTable, Metrics, ScoreResult } from '../engine/types';
+import type { Evaluation, FeatureRow, FeatureSpec, FeatureTable, Metrics } from '../engine/types';
 import { newVersionName } from '../store/model-store';
-import { formatFeatureCsv, formatScoresCsv, readFeatureCsv, type CsvReadOptions } from './csv';
+import { formatFeatureCsv, readFeatureCsv, type CsvReadOptions } from './csv';
 import { fileError, labelsFileFor, labelsPathFor, perLogTypePath, readEvents, readJson, readLabels, readText, writeJsonLines, writeText } from './files';
 import type { Progress } from './progress';
+import { SCORES_HEADER, scoreLines } from './scores';
 
 /** Where a command's result text goes (stdout), apart from progress (stderr). */
 export type Print = (text: string) => void;
@@ -307,21 +308,19 @@ async function rowsToScore(args: ScoreArgs, document: ModelDocument, progress: P
 export async function runScore(args: ScoreArgs, progress: Progress, print: Print): Promise<void> {
   const document = loadModel(args.model);
   const top = args.top ?? 3;
-  const results: ScoreResult[] = [];
+  const lines = [SCORES_HEADER];
+  let anomalies = 0;
   for (const { model, table } of await rowsToScore(args, document, progress, false)) {
-    const n = table.entities.length;
-    for (let i = 0; i < n; i++) {
-      results.push(explainTableRow(model, table, i, top));
-      progress.count(`scoring ${model.logType}: rows`, i + 1);
-    }
+    const scored = scoreLines(model, table, top, (n) => progress.count(`scoring ${model.logType}: rows`, n));
+    for (const line of scored.lines) lines.push(line);
+    anomalies += scored.anomalies;
   }
-  const text = formatScoresCsv(results, top);
-  const anomalies = results.filter((r) => r.anomaly).length;
+  const text = `${lines.join('\n')}\n`;
   if (args.out === undefined || args.out === '-') {
     print(text);
   } else {
     writeText(args.out, text);
-    print(`scored ${count(results.length)} rows, ${count(anomalies)} anomalies, with model ${document.version}: wrote ${args.out}\n`);
+    print(`scored ${count(lines.length - 1)} rows, ${count(anomalies)} anomalies, with model ${document.version}: wrote ${args.out}\n`);
   }
 }
 

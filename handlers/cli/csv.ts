@@ -7,7 +7,7 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../engine/errors';
-import type { FeatureTable, ScoreResult } from '../engine/types';
+import type { FeatureTable } from '../engine/types';
 
 export const ENTITY_COLUMN = 'entity';
 export const WINDOW_COLUMN = 'window_start';
@@ -745,25 +745,6 @@ export function formatFeatureCsv(table: FeatureTable, withLabels?: boolean): str
     }
     for (let j = 0; j < width; j++) line += `,${table.values[i * width + j]}`;
     lines.push(line);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** `events:+4.1;distinct_ips:+2.3`: the strongest features of a score, each with its z-score. */
-export function formatTopFeatures(result: ScoreResult, count = 3): string {
-  return result.topFeatures
-    .slice(0, count)
-    .map((f) => `${f.feature}:${f.z >= 0 ? '+' : ''}${f.z.toFixed(1)}`)
-    .join(';');
-}
-
-/** Scores as CSV: `entity,window_start,score,anomaly,top_features`, one line per scored row, in input order. */
-export function formatScoresCsv(results: readonly ScoreResult[], topCount = 3): string {
-  const lines = ['entity,window_start,score,anomaly,top_features'];
-  for (const r of results) {
-    lines.push(
-      `${csvField(r.entity)},${csvField(r.windowStart)},${Number(r.score.toPrecision(6))},${r.anomaly ? 1 : 0},${csvField(formatTopFeatures(r, topCount))}`,
-    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,6 @@ import { parse } from 'csv-parse/sync';
 import {
   csvField,
   formatFeatureCsv,
-  formatScoresCsv,
   isPlainSlice,
   parseFeatureCsv,
   parseFeatureValue,
@@ -21,7 +20,6 @@ import {
   splitRecords,
 } from '../../handlers/cli/csv';
 import { InputError } from '../../handlers/engine/errors';
-import type { ScoreResult } from '../../handlers/engine/types';
 
 const fixtures = join(__dirname, '..', 'fixtures', 'csv');
 const fixture = (name: string): Buffer => readFileSync(join(fixtures, name));
@@ -257,27 +255,5 @@ describe('CSV writers', () => {
     const quoted = read('quoted.csv');
     assert.deepEqual(parseFeatureCsv(formatFeatureCsv(quoted), { file: 'again.csv' }), quoted);
     assert.equal(formatFeatureCsv(quoted).split('\n')[0], 'entity,window_start,events,distinct_ips');
-  });
-
-  it('writes scores with the strongest features and their z-scores', () => {
-    const result: ScoreResult = {
-      entity: 'arn:aws:iam::1:user/a,b',
-      windowStart: '2026-01-05T13:00:00.000Z',
-      score: 0.987654321,
-      anomaly: true,
-      zScores: { events: 4.12, distinct_ips: 2.34 },
-      topFeatures: [
-        { feature: 'events', value: 400, expected: 10, z: 4.12, contribution: 3 },
-        { feature: 'distinct_ips', value: 5, expected: 1, z: 2.34, contribution: 1 },
-        { feature: 'error_ratio', value: 0, expected: 0.1, z: -0.96, contribution: 0.1 },
-      ],
-      baselineSource: 'entity',
-    };
-    assert.equal(
-      formatScoresCsv([result, { ...result, entity: 'b', score: 0.01, anomaly: false, topFeatures: [] }]),
-      'entity,window_start,score,anomaly,top_features\n' +
-        '"arn:aws:iam::1:user/a,b",2026-01-05T13:00:00.000Z,0.987654,1,events:+4.1;distinct_ips:+2.3;error_ratio:-1.0\n' +
-        'b,2026-01-05T13:00:00.000Z,0.01,0,\n',
-    );
   });
 });
