@@ -206,9 +206,15 @@ export function buildDocument(models: LogTypeModel[], createdAt: Date): ModelDoc
 }
 
 function trainOptions(args: TrainArgs, progress: Progress, logType: string): TrainOptions {
+  let started = 0;
   const options: TrainOptions = {
     onProgress: (phase, fraction) => {
-      if (fraction === 0) progress.step(`training ${logType}: ${phase}`);
+      if (fraction === 0) {
+        started = performance.now();
+        progress.step(`training ${logType}: ${phase}`);
+      } else if (fraction === 1) {
+        progress.step(`training ${logType}: ${phase} done in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+      }
     },
   };
   if (args.holdout !== undefined) options.holdoutFraction = args.holdout;
