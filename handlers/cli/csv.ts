@@ -1,5 +1,6 @@
-// Feature-row and score CSV files: csv-parse reads straight into a columnar FeatureTable, errors name
-// file:line:column, and large files are split at record boundaries and parsed on worker threads in parallel.
+// Feature-row CSV files, read straight into a columnar FeatureTable and written back. Quoted text goes through
+// csv-parse, quote-free text through an exact byte scanner; errors name file:line:column; large files are split
+// at record boundaries and parsed on worker threads in parallel.
 
 import { readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
