@@ -27,7 +27,7 @@ const mb = (x: number | null | undefined): string => (x === null || x === undefi
 const auc = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x.toFixed(4));
 
 async function trainRow(): Promise<BenchRow> {
-  const r = await benchTrain({ rows: 500_000, repeats: 2, log });
+  const r = await benchTrain({ rows: 500_000, repeats: 3, log });
   const name = `train ${r.rows.toLocaleString('en-US')} x ${r.features} CSV (${r.csvMb.toFixed(0)} MB), whole process`;
   return {
     name,
