@@ -5,7 +5,7 @@ import { z } from 'zod';
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const common = {
-  MODEL_BUCKET: z.string().min(1, 'is required (the S3 bucket holding the models)'),
+  MODEL_BUCKET: z.string({ error: 'is required (the S3 bucket holding the models)' }).min(1),
   MODEL_PREFIX: z
     .string()
     .default('models/')
@@ -25,8 +25,10 @@ const detectionSchema = z.object({
 
 const trainingSchema = z.object({
   ...common,
-  PANTHER_API_URL: z.url('must be the full GraphQL URL from the Panther console'),
-  PANTHER_TOKEN_SECRET_ARN: z.string().startsWith('arn:', 'must be the ARN of the secret holding the Panther token'),
+  PANTHER_API_URL: z.url({ error: 'must be the full GraphQL URL from the Panther console' }),
+  PANTHER_TOKEN_SECRET_ARN: z
+    .string({ error: 'is required (the ARN of the secret holding the Panther token)' })
+    .startsWith('arn:', 'must be the ARN of the secret holding the Panther token'),
   TRAINING_LOOKBACK_DAYS: positiveInt(30),
   FEATURE_SPECS_KEY: z.string().min(1).optional(),
 });
