@@ -42,7 +42,10 @@ export interface SimulateOptions {
   seed: number;
   /** First simulated day (UTC midnight is used); default 2026-01-05, a Monday. */
   start?: Date;
-  /** Scenarios to inject; default all. An empty list gives clean traffic. */
+  /**
+   * Scenarios to inject; default all. An empty list gives clean traffic. A scenario with no fitting victim (a
+   * console brute force needs an IAM user, which takes at least two people) is left out; `attacks` lists the rest.
+   */
   scenarios?: readonly ScenarioName[];
   /** Attacks of each scenario per principal-day; default 0.004 (30 days x 50 principals: 6 of each). */
   attackRate?: number;
