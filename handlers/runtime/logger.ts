@@ -2,6 +2,8 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /token|secret|password|authorization|api[-_]?key|cookie/i;
+/** Longest string a log line carries: error messages can quote caller input (a key, a value) of any size. */
+const MAX_TEXT = 1_000;
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -13,8 +15,9 @@ export interface Logger {
 
 /** Copies a value with every secret-named key replaced and errors reduced to name and message. */
 export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}... (${value.length} characters)` : value;
   if (value instanceof Error) {
-    const out: Record<string, unknown> = { name: value.name, message: value.message };
+    const out: Record<string, unknown> = { name: value.name, message: redact(value.message) };
     if (value.cause !== undefined && depth < 4) out.cause = redact(value.cause, depth + 1);
     return out;
   }
