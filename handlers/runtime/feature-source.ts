@@ -36,6 +36,13 @@ export function chunkWindow(start: Date, end: Date, days: number): { start: Date
   return out;
 }
 
+/*
+ * How far one invocation goes: queries run one after another, so a training run costs about (days / chunkDays) x
+ * (log types) x 2 queries (features and alert labels). Each returns only aggregated rows (one per entity and
+ * window), and Lambda's 15 minutes hold a few dozen warehouse queries of a minute or so each: 30 to 90 days of a
+ * busy tenant. Past that, the next step is a Step Functions map over the chunks (one invocation per chunk writing
+ * rows to S3) with a final training invocation reading them back.
+ */
 export interface PantherSourceOptions {
   /** Days per data-lake query: each query stays small and one slow chunk does not lose the others' work. */
   chunkDays?: number;

@@ -104,7 +104,6 @@ describe('end to end: loopback Panther -> training -> S3 -> detection handler', 
     });
     const modulePath = require.resolve('../../handlers/detection');
     delete require.cache[modulePath];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     detection = (require(modulePath) as { handler: Handler }).handler;
   });
 

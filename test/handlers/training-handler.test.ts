@@ -71,7 +71,6 @@ describe('training Lambda handler', function () {
   it('runs a scheduled invocation with the rotated token and the specs from the bucket', async () => {
     const modulePath = require.resolve('../../handlers/training');
     delete require.cache[modulePath];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require(modulePath) as { handler: (e: unknown, c?: Context) => Promise<TrainingSummary> };
     const context = { getRemainingTimeInMillis: () => 900_000, awsRequestId: 'req-1' } as unknown as Context;
 

@@ -4,8 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// s3rver ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// s3rver ships no types, so it is required with the one shape used here.
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
