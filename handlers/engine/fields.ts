@@ -158,10 +158,13 @@ export function parseEventTime(s: string): number {
   return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi - offsetMin) * 60000 + sec * 1000 + ms;
 }
 
+/** Largest epoch ms a Date holds (±100,000,000 days); past it there is no window start to name. */
+const MAX_TIME_MS = 8.64e15;
+
 /** Epoch ms of an event-time value: text as above, a Date, or epoch ms. */
 export function eventTimeOf(value: unknown): number {
   if (typeof value === 'string') return parseEventTime(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? value : NaN;
+  if (typeof value === 'number') return Math.abs(value) <= MAX_TIME_MS ? value : NaN;
   if (value instanceof Date) return value.getTime();
   return NaN;
 }
