@@ -251,6 +251,13 @@ describe('fuzz: POST /detect through the detection app', function () {
     assert.equal(big64.error, 'PayloadTooLarge', 'the limit applies to the decoded bytes');
   });
 
+  it('skips an event whose epoch time is past the range of a Date, instead of failing the request', async () => {
+    const event = { p_log_type: 'AWS.CloudTrail', p_event_time: 8.64e15 + 3_600_000, userIdentity: { arn: 'a' } };
+    const body = await check({ text: JSON.stringify({ events: [event] }) });
+    assert.deepEqual(body.results, []);
+    assert.equal((body.skipped as { noTime: number }).noTime, 1);
+  });
+
   it('scores a batch of real simulated events', async () => {
     const events = smallSimulation().events.slice(0, 500);
     const body = await check({ text: JSON.stringify({ events }) }, roomyApp());
