@@ -167,6 +167,15 @@ export async function runTrainingJob(input: TrainingJobInput): Promise<TrainingS
     }
   }
 
+  // A log type the current model covers but this run could not train (a source outage, a renamed table) would
+  // silently lose its detection if promoted.
+  const trained = new Set(models.map((m) => m.logType));
+  for (const m of current?.models ?? []) {
+    if (!trained.has(m.logType)) {
+      worse = true;
+      reasons.push(`${m.logType}: the current model covers it and this run did not train it, so promoting would drop it`);
+    }
+  }
   const previousVersion = current?.version ?? null;
   if (models.length === 0) {
     const summary: TrainingSummary = {

@@ -1,10 +1,16 @@
 // The runtime's small pure parts: environment config, log redaction, training requests, window chunks, labels.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, detectionConfig, trainingConfig } from '../../handlers/runtime/config';
 import { chunkWindow } from '../../handlers/runtime/feature-source';
 import { createLogger, redact } from '../../handlers/runtime/logger';
 import { TrainingRequestError, trainingRequest } from '../../handlers/runtime/training-event';
-import { applyAlertLabels, trainingWindow } from '../../handlers/runtime/training-job';
+import { applyAlertLabels, runTrainingJob, trainingWindow } from '../../handlers/runtime/training-job';
+import { directoryObjects } from '../../handlers/store/directory';
+import { createModelStore } from '../../handlers/store/model-store';
+import { quietRows } from '../support/models';
 
 const day = (iso: string) => new Date(`${iso}T00:00:00.000Z`);
 
@@ -139,5 +145,42 @@ describe('training chunks and labels', () => {
       ],
     );
     assert.equal(rows[1].hasOwnProperty('label'), false);
+  });
+});
+
+describe('quality gate on coverage', () => {
+  it('stores but does not promote a run that lost a log type the current model covers', async () => {
+    // Prepare: two log types of quiet rows, then a run where one of them brings too few windows.
+    const specs = ['Test.A', 'Test.B'].map((logType) => ({
+      logType,
+      entity: ['user'],
+      windowMinutes: 60,
+      features: [
+        { name: 'events', kind: 'count' as const },
+        { name: 'distinct_ips', kind: 'count' as const },
+        { name: 'errors', kind: 'count' as const },
+      ],
+    }));
+    const dir = await mkdtemp(join(tmpdir(), 'gate-'));
+    try {
+      const store = createModelStore(directoryObjects(dir));
+      let bOutage = false;
+      const source = {
+        featureRows: async (spec: { logType: string }) => (spec.logType === 'Test.B' && bOutage ? [] : quietRows()),
+        alertWindows: async () => [],
+      };
+      const job = { specs, start: day('2026-01-17'), end: day('2026-01-20'), source, store };
+      // Act
+      const first = await runTrainingJob(job);
+      bOutage = true;
+      const second = await runTrainingJob(job);
+      // Assess
+      assert.equal(first.status, 'promoted');
+      assert.equal(second.status, 'stored');
+      assert.match(second.gate.reasons.join('\n'), /Test.B: the current model covers it and this run did not train it/);
+      assert.equal((await store.readPointer())?.version, first.version);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
