@@ -9,6 +9,12 @@ export interface ErrorBody {
   details?: Record<string, unknown>;
 }
 
+/** Longest message or field an error body carries: both can quote caller input (a key) of any size. */
+const MAX_TEXT = 300;
+export function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}... (${text.length} characters)` : text;
+}
+
 export class HttpError extends Error {
   readonly statusCode: number;
   readonly errorType: string;
@@ -28,8 +34,8 @@ export class HttpError extends Error {
     this.details = options.details;
   }
   toJSON(): ErrorBody {
-    const body: ErrorBody = { error: this.errorType, message: this.message };
-    if (this.field !== undefined) body.field = this.field;
+    const body: ErrorBody = { error: this.errorType, message: clip(this.message) };
+    if (this.field !== undefined) body.field = clip(this.field);
     if (this.details !== undefined) body.details = this.details;
     return body;
   }

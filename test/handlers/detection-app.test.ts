@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { BadRequestError } from '../../handlers/http/errors';
 import { createDetectionApp, routeOf, type DetectionApp } from '../../handlers/runtime/app';
 import { createLogger } from '../../handlers/runtime/logger';
 import { directoryObjects } from '../../handlers/store/directory';
@@ -187,5 +188,14 @@ describe('detection API', () => {
     assert.equal(routeOf({ resource: '/{proxy+}', path: '/prod/detect/' }), 'detect');
     assert.equal(routeOf({ resource: '/health', path: '/health' }), 'health');
     assert.equal(routeOf({ resource: '/', path: '/' }), '');
+  });
+});
+
+describe('error bodies', () => {
+  it('clip a message or field that quotes a huge caller key', () => {
+    const key = 'k'.repeat(5000);
+    const body = new BadRequestError(`rows[0].features.${key}: unknown`, `rows[0].features.${key}`).toJSON();
+    assert.ok(body.message.length < 400 && body.field!.length < 400);
+    assert.match(body.message, /\.\.\. \(5027 characters\)$/);
   });
 });
