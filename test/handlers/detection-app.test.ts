@@ -196,6 +196,6 @@ describe('error bodies', () => {
     const key = 'k'.repeat(5000);
     const body = new BadRequestError(`rows[0].features.${key}: unknown`, `rows[0].features.${key}`).toJSON();
     assert.ok(body.message.length < 400 && body.field!.length < 400);
-    assert.match(body.message, /\.\.\. \(5027 characters\)$/);
+    assert.match(body.message, /\.\.\. \(5026 characters\)$/);
   });
 });
