@@ -43,6 +43,8 @@ export interface PantherClientOptions {
   /** Retries after a 429, a 5xx or a dropped connection. */
   maxRetries?: number;
   pageSize?: number;
+  /** Pages read of one result before giving up: a server that always says there is another page stops here. */
+  maxPages?: number;
 }
 
 export interface QueryResult {
@@ -105,6 +107,10 @@ export function createPantherClient(options: PantherClientOptions): PantherClien
   const queryTimeoutMs = options.queryTimeoutMs ?? 10 * 60_000;
   const maxRetries = options.maxRetries ?? 4;
   const pageSize = Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+  // 10,000 pages of 999 rows is ten million rows, far past what aggregated feature queries return.
+  const maxPages = options.maxPages ?? 10_000;
+  const tooManyPages = (what: string, rows: number) =>
+    new PantherHttpError(`${what} still had more pages after ${maxPages} pages (${rows} rows); stopped reading`);
 
   async function call<T>(op: Operation, variables: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
     const body = JSON.stringify({ query: op.query, variables, operationName: op.operationName });
@@ -203,11 +209,12 @@ export function createPantherClient(options: PantherClientOptions): PantherClien
       if (query.status === QueryStatus.cancelled) throw new PantherError(`Panther data-lake query ${id} was cancelled`);
       const rows: Record<string, unknown>[] = [];
       let columns = query.results?.columnInfo?.order ?? [];
-      for (;;) {
+      for (let page = 1; ; page++) {
         const results = query.results;
         if (!results) throw new PantherHttpError(`Panther data-lake query ${id} succeeded without results`);
         for (const edge of results.edges) rows.push(edge.node);
         if (!nextCursor(results.pageInfo)) break;
+        if (page >= maxPages) throw tooManyPages(`Panther data-lake query ${id}`, rows.length);
         if (now() > deadline) {
           throw new PantherTimeoutError(`paging Panther data-lake query ${id}`, queryTimeoutMs);
         }
@@ -224,7 +231,9 @@ export function createPantherClient(options: PantherClientOptions): PantherClien
   async function listAlerts(query: AlertQuery): Promise<PantherAlert[]> {
     const alerts: PantherAlert[] = [];
     let cursor: string | null = null;
+    let page = 0;
     do {
+      if (++page > maxPages) throw tooManyPages('Panther alert list', alerts.length);
       const input: Record<string, unknown> = {
         createdAtAfter: alertTime(query.createdAfter),
         createdAtBefore: alertTime(query.createdBefore),
