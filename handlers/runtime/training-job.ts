@@ -104,7 +104,23 @@ async function currentDocument(store: ModelStore, logger: Logger): Promise<Model
   }
 }
 
+/** Runs the job; a failure is logged with the step it happened in before it is thrown. */
 export async function runTrainingJob(input: TrainingJobInput): Promise<TrainingSummary> {
+  const step = { stage: 'reading the current model', version: null as string | null };
+  try {
+    return await trainAndStore(input, step);
+  } catch (err) {
+    (input.logger ?? silentLogger).error('training failed', {
+      stage: step.stage,
+      version: step.version,
+      window: { start: input.start.toISOString(), end: input.end.toISOString() },
+      error: err,
+    });
+    throw err;
+  }
+}
+
+async function trainAndStore(input: TrainingJobInput, step: { stage: string; version: string | null }): Promise<TrainingSummary> {
   const logger = input.logger ?? silentLogger;
   const now = input.now ?? (() => new Date());
   const gate = input.gate ?? DEFAULT_GATE;
@@ -118,6 +134,7 @@ export async function runTrainingJob(input: TrainingJobInput): Promise<TrainingS
   let worse = false;
 
   for (const spec of input.specs) {
+    step.stage = `reading ${spec.logType} feature rows from the source`;
     const rows = await input.source.featureRows(spec, input.start, input.end, input.signal);
     let alerts: AlertWindow[] = [];
     try {
@@ -139,6 +156,7 @@ export async function runTrainingJob(input: TrainingJobInput): Promise<TrainingS
       reasons.push(`${spec.logType}: ${summary.reason}`);
       continue;
     }
+    step.stage = `training ${spec.logType}`;
     const table = rowsToTable(labelled, spec.features.map((f) => f.name));
     const { model, evaluation } = (input.trainer ?? trainModel)(table, { ...input.train, spec });
     models.push(model);
@@ -202,6 +220,8 @@ export async function runTrainingJob(input: TrainingJobInput): Promise<TrainingS
     trainingWindow: window,
     models,
   };
+  step.stage = `writing version ${version}`;
+  step.version = version;
   const metrics = { version, window, logTypes: Object.fromEntries(models.map((m) => [m.logType, m.metrics])) };
   await input.store.writeVersion(version, {
     'model.json': serializeModel(document),
@@ -209,6 +229,7 @@ export async function runTrainingJob(input: TrainingJobInput): Promise<TrainingS
     ...(input.renderReport ? { 'report.html': input.renderReport({ document, evaluations }) } : {}),
   });
   const passed = !worse;
+  step.stage = `promoting version ${version}`;
   if (passed) await input.store.promote(version, createdAt);
   const summary: TrainingSummary = {
     status: passed ? 'promoted' : 'stored',
