@@ -13,7 +13,23 @@ function isNotFound(err: unknown): boolean {
   return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
 }
 
-export function s3Objects(client: S3Client, bucket: string): ObjectStore {
+function isAccessDenied(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'AccessDenied' || e.name === 'Forbidden' || e.$metadata?.httpStatusCode === 403;
+}
+
+export function s3Objects(client: Pick<S3Client, 'send'>, bucket: string): ObjectStore {
+  /**
+   * S3 answers 403, not 404, for a missing key unless the caller may list the whole bucket; the stack grants
+   * listing under the model prefix only. A listing of exactly that key tells "missing" from "forbidden".
+   */
+  async function listedOrThrow(key: string, err: unknown): Promise<false> {
+    if (!isAccessDenied(err)) throw err;
+    const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+    if ((out.Contents ?? []).some((o) => o.Key === key)) throw err;
+    return false;
+  }
+
   return {
     location: `s3://${bucket}`,
     async get(key) {
@@ -22,7 +38,8 @@ export function s3Objects(client: S3Client, bucket: string): ObjectStore {
         return (await out.Body?.transformToString('utf8')) ?? '';
       } catch (err) {
         if (isNotFound(err)) return null;
-        throw err;
+        await listedOrThrow(key, err);
+        return null;
       }
     },
     async exists(key) {
@@ -31,7 +48,7 @@ export function s3Objects(client: S3Client, bucket: string): ObjectStore {
         return true;
       } catch (err) {
         if (isNotFound(err)) return false;
-        throw err;
+        return listedOrThrow(key, err);
       }
     },
     async put(key, body, options = {}) {

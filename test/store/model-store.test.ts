@@ -166,3 +166,33 @@ describe('ModelStore details', () => {
     assert.throws(() => parsePointer('null', 'x'), /no valid "version"/);
   });
 });
+
+describe('S3 objects without bucket-wide listing', () => {
+  // S3 answers 403 for a missing key when the caller may not list the whole bucket; the store then lists that
+  // one key (allowed under the model prefix) to tell "missing" from "forbidden".
+  const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  const clientWith = (listed: string[]) => ({
+    sent: [] as string[],
+    async send(command: { constructor: { name: string }; input: { Prefix?: string } }) {
+      this.sent.push(command.constructor.name);
+      if (command.constructor.name === 'ListObjectsV2Command') {
+        return { Contents: listed.filter((k) => k.startsWith(command.input.Prefix ?? '')).map((Key) => ({ Key })) };
+      }
+      throw denied;
+    },
+  });
+
+  it('treats a 403 as missing when a listing of that key finds nothing', async () => {
+    const client = clientWith([]);
+    const objects = s3Objects(client as never, 'bucket');
+    assert.equal(await objects.get('models/current.json'), null);
+    assert.equal(await objects.exists('models/v1/model.json'), false);
+    assert.deepEqual(client.sent, ['GetObjectCommand', 'ListObjectsV2Command', 'HeadObjectCommand', 'ListObjectsV2Command']);
+  });
+
+  it('keeps the 403 when the key exists, so a real permission problem is not hidden', async () => {
+    const objects = s3Objects(clientWith(['models/current.json']) as never, 'bucket');
+    await assert.rejects(objects.get('models/current.json'), /Access Denied/);
+    await assert.rejects(objects.exists('models/current.json'), /Access Denied/);
+  });
+});
