@@ -80,3 +80,21 @@ export function capturedLogger(level = 'debug', base: Record<string, unknown> = 
   const logger = createLogger({ level, base, write: (line) => lines.push(line) });
   return { logger, lines, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
+
+/** A /detect body of real simulated CloudTrail events, which every model trained by trainSmallModel scores. */
+export function eventsBody(): string {
+  return JSON.stringify({ events: smallSimulation().events.filter((e) => e.p_log_type === 'AWS.CloudTrail').slice(0, 40) });
+}
+
+/** An S3-style service error, shaped as the AWS SDK throws them. */
+export function s3Error(name: string, status: number, message: string): Error {
+  return Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+}
+
+/** The one 'training failed' record the job logged. */
+export function trainingFailure(log: CapturedLog): { stage: string; version: string | null; error: { name: string; message: string } } {
+  const failures = log.records().filter((r) => r.message === 'training failed');
+  if (failures.length !== 1) throw new Error(`expected one 'training failed' log line, got ${failures.length}: ${log.lines.join('\n')}`);
+  if (failures[0].level !== 'error') throw new Error(`'training failed' logged at ${String(failures[0].level)}`);
+  return failures[0] as never;
+}
