@@ -146,6 +146,8 @@ export async function benchRuntime(options: { coldRuns?: number; requests?: numb
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      // As the stack sets it: source-mapped stack traces cost the parse of the map at load.
+      NODE_OPTIONS: '--enable-source-maps',
       BENCH_EVENT: JSON.stringify(event),
     };
     const script =
