@@ -39,6 +39,9 @@ function plan(env: NodeJS.ProcessEnv): Plan {
     progress(`training from the Panther tenant at ${new URL(env.PANTHER_API_URL).host}, last ${days} days`);
     return { source: pantherSource(client), ...trainingWindow(new Date(), days), live: true, example: () => null };
   }
+  if (env.PANTHER_API_URL || env.PANTHER_API_TOKEN) {
+    progress('only one of PANTHER_API_URL and PANTHER_API_TOKEN is set; both are needed to train from a tenant');
+  }
   progress('simulating the sample: 30 principals, 21 days of CloudTrail and Okta traffic with attacks (seed 42)');
   const sample = makeSample();
   progress(`  ${sample.simulation.events.length} events, ${sample.simulation.labels.length} attacked windows`);
