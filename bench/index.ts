@@ -5,6 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { benchAggregate } from './aggregate';
+import { benchLoad } from './load';
+import { benchRuntime } from './runtime';
 import { benchSolver } from './solver';
 import { benchTrain } from './train';
 
@@ -69,6 +71,50 @@ async function aggregateRow(): Promise<BenchRow> {
   };
 }
 
+/** Cold start and /detect latency of the bundled detection handler (two rows from one run). */
+async function runtimeRows(): Promise<BenchRow[]> {
+  const r = await benchRuntime();
+  const kib = (bytes: number): string => `${Math.round(bytes / 1024)} KiB`;
+  return [
+    {
+      name: `cold start: detection bundle (${kib(r.detectionBundleBytes)}), model from S3, first /detect`,
+      ours: `${ms(r.coldInitMs)} (median)`,
+      baseline: r.sklearnImportMs === null ? 'skipped: no python3 with scikit-learn' : `python3 -c "import sklearn.linear_model" ${ms(r.sklearnImportMs)}`,
+      ratioMeaning: 'ours / sklearn import time',
+      ratio: r.coldInitRatio,
+      met: r.coldInitRatio === null ? null : r.coldInitRatio <= 1,
+      memory: 'n/a',
+      detail: r,
+    },
+    {
+      name: `/detect latency, ${r.detectRows} rows per request, ${r.detectRequests} requests`,
+      ours: `p50 ${r.detectP50Ms.toFixed(1)} ms, p99 ${r.detectP99Ms.toFixed(1)} ms`,
+      baseline: 'none (no equivalent service to compare)',
+      ratioMeaning: '',
+      ratio: null,
+      met: null,
+      memory: 'n/a',
+      detail: { detectRows: r.detectRows, detectRequests: r.detectRequests, detectP50Ms: r.detectP50Ms, detectP99Ms: r.detectP99Ms },
+    },
+  ];
+}
+
+/** Sustained load and a soak of the local detection server; shortened so the whole bench stays near 5 minutes. */
+async function loadRow(): Promise<BenchRow> {
+  const r = await benchLoad({ seconds: 20, requests: 40_000 });
+  const m = r.soak.memory;
+  return {
+    name: `local /detect under load, ${r.rowsPerRequest} rows per request, ${r.sustained.connections} connections`,
+    ours: `${r.sustained.requestsPerSecond} req/s, p99 ${r.sustained.latencyMs.p99} ms, ${r.sustained.errors + r.sustained.non2xx + r.sustained.timeouts} failures`,
+    baseline: 'none (no equivalent service to compare)',
+    ratioMeaning: '',
+    ratio: null,
+    met: null,
+    memory: `server RSS ${mb(m.first.rssMb)} at start, ${mb(m.max.rssMb)} peak, ${mb(m.last.rssMb)} after ${r.soak.requests.toLocaleString('en-US')} requests`,
+    detail: r,
+  };
+}
+
 /** Column-aligned text table of the rows. */
 export function formatTable(rows: BenchRow[]): string {
   const header = ['benchmark', 'ours', 'baseline', 'ratio', 'goal met', 'peak memory (ours vs baseline)'];
@@ -86,10 +132,13 @@ export function resultsPath(): string {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const runs: [string, () => Promise<BenchRow> | BenchRow][] = [
-    ['train', trainRow],
+  const runs: [string, () => Promise<BenchRow | BenchRow[]> | BenchRow][] = [
+    // The solver row reports this process's lifetime peak memory: it runs first, before others raise it.
     ['solver', solverRow],
     ['aggregate', aggregateRow],
+    ['train', trainRow],
+    ['runtime', runtimeRows],
+    ['load', loadRow],
   ];
   const rows: BenchRow[] = [];
   const failures: { bench: string; error: string }[] = [];
@@ -97,7 +146,7 @@ async function main(): Promise<void> {
     log(`bench ${name}: starting`);
     const t = Date.now();
     try {
-      rows.push(await run());
+      rows.push(...[await run()].flat());
       log(`bench ${name}: done in ${ms(Date.now() - t)}`);
     } catch (error) {
       // One broken row should not hide the others' figures.
