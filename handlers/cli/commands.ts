@@ -233,6 +233,10 @@ export async function runTrain(args: TrainArgs, progress: Progress, print: Print
   const trained: { model: LogTypeModel; evaluation: Evaluation }[] = [];
   if (oneSource(args) === 'rows') {
     const file = args.rows!;
+    // A CSV already holds feature rows and labels: a spec or a labels file would silently do nothing.
+    if (args.spec !== undefined || args.labels !== undefined) {
+      throw new InputError(`${args.spec !== undefined ? '--spec' : '--labels'} applies to --events; a feature CSV carries its own features and label column`, { field: 'rows' });
+    }
     const logType = args.logType ?? 'csv';
     const table = await readRows({ path: file, file, logType, onProgress: (n) => progress.count(`reading ${file}: rows`, n) });
     progress.step(`read ${count(table.entities.length)} rows x ${table.featureNames.length} features from ${file}`);

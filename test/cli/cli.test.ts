@@ -155,6 +155,7 @@ describe('panther-anomaly CLI', function () {
       { name: 'a line of events that is not JSON', args: ['features', '--events', 'broken.jsonl', '--out', 'x.csv'], message: "panther-anomaly: broken.jsonl:2: not valid JSON: Unexpected token 'o'\n" },
       { name: 'an invalid feature spec', args: ['features', '--events', 'broken.jsonl', '--spec', 'bad-spec.json', '--out', 'x.csv'], message: /^panther-anomaly: bad-spec\.json: specs\[0\]\./ },
       { name: 'both --rows and --events', args: ['train', '--rows', 'train-small.csv', '--events', 'e.jsonl', '--out', 'x.json'], message: /cannot be used with option/ },
+      { name: 'a labels file given with a feature CSV', args: ['train', '--rows', 'train-small.csv', '--labels', 'l.jsonl', '--out', 'x.json'], message: 'panther-anomaly: --labels applies to --events; a feature CSV carries its own features and label column\n' },
       { name: 'neither --rows nor --events', args: ['score', '--model', 'errors-model.json'], message: 'panther-anomaly: give --rows <file.csv> or --events <file.jsonl>\n' },
       { name: 'evaluating rows without labels', args: ['evaluate', '--model', 'errors-model.json', '--rows', 'unlabelled.csv'], message: 'panther-anomaly: unlabelled.csv: no labels: evaluate needs a "label" column (1 attack, 0 benign)\n' },
       { name: 'scoring events with a model trained on a CSV', args: ['score', '--model', 'errors-model.json', '--events', 'broken.jsonl'], message: /trained on a feature CSV and has no feature spec; score it with --rows/ },
