@@ -8,6 +8,7 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../engine/errors';
+import { parseEventTime } from '../engine/fields';
 import type { FeatureTable } from '../engine/types';
 
 export const ENTITY_COLUMN = 'entity';
@@ -255,16 +256,24 @@ export function parseLabel(text: string): 1 | 0 | -1 | null {
   return null;
 }
 
+/** Largest epoch ms a Date holds; past it a time cannot be written back as ISO-8601. */
+const MAX_TIME_MS = 8.64e15;
+
 /**
- * Window start as epoch milliseconds: an ISO-8601 time, or a number of epoch seconds (below 1e11) or
- * milliseconds. NaN when it is neither; the engine then treats the row as having no time.
+ * Window start as epoch milliseconds: an ISO-8601 or Panther time (`2026-01-05 13:00:00`; no zone means UTC, as
+ * in Panther), a date (`2026-01-05`, UTC midnight), or a number of epoch seconds (below 1e11) or milliseconds.
+ * NaN when it is none of these; the engine then treats the row as having no time.
  */
 export function parseWindowStart(text: string): number {
-  const t = Date.parse(text);
-  if (!Number.isNaN(t)) return t;
-  const n = parseFeatureValue(text);
-  if (n === null) return NaN;
-  return Math.abs(n) < 1e11 ? n * 1000 : n;
+  const t = text.trim();
+  let ms = parseEventTime(t);
+  if (Number.isNaN(ms) && /^\d{4}-\d{2}-\d{2}$/.test(t)) ms = Date.parse(`${t}T00:00:00Z`);
+  if (Number.isNaN(ms)) {
+    const n = parseFeatureValue(t);
+    if (n === null) return NaN;
+    ms = Math.abs(n) < 1e11 ? n * 1000 : n;
+  }
+  return Math.abs(ms) <= MAX_TIME_MS ? ms : NaN;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

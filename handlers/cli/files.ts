@@ -6,7 +6,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { InputError } from '../engine/errors';
 import type { WindowLabel } from '../engine/simulator';
 import type { PantherEvent } from '../engine/types';
-import { CsvInputError } from './csv';
+import { CsvInputError, parseWindowStart } from './csv';
 
 /** Turns "file not found" and its kind into an InputError that names the file; other errors pass through. */
 export function fileError(file: string, error: unknown): unknown {
@@ -155,7 +155,7 @@ export async function readLabels(file: string): Promise<WindowLabel[]> {
     }
     const label = l as WindowLabel;
     // Labels are matched to rows by their text: normalise to the ISO form the aggregator writes.
-    const t = Date.parse(label.windowStart);
+    const t = parseWindowStart(label.windowStart);
     labels.push({ ...label, windowStart: Number.isNaN(t) ? label.windowStart : new Date(t).toISOString() });
   });
   return labels;

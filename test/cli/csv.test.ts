@@ -156,8 +156,12 @@ describe('feature CSV values', () => {
     assert.deepEqual(['1', '0', 'true', 'False', '', ' ', '2', 'yes'].map(parseLabel), [1, 0, 1, 0, -1, -1, null, null]);
   });
 
-  it('parses window starts as ISO times or epoch seconds or milliseconds', () => {
+  it('parses window starts as ISO or Panther times (UTC without a zone), dates, or epoch seconds or milliseconds', () => {
     assert.equal(parseWindowStart('2026-01-05T13:00:00.000Z'), Date.UTC(2026, 0, 5, 13));
+    assert.equal(parseWindowStart('2026-01-05 13:00:00.000'), Date.UTC(2026, 0, 5, 13));
+    assert.equal(parseWindowStart('2026-01-05T14:00:00+01:00'), Date.UTC(2026, 0, 5, 13));
+    assert.equal(parseWindowStart('2026-01-05'), Date.UTC(2026, 0, 5));
+    assert.ok(Number.isNaN(parseWindowStart('1e20')), 'past the range of a Date');
     assert.equal(parseWindowStart('1767225600'), 1767225600000);
     assert.equal(parseWindowStart('1767225600000'), 1767225600000);
     assert.ok(Number.isNaN(parseWindowStart('last tuesday')));
