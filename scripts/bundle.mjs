@@ -26,6 +26,10 @@ for (const fn of functions) {
     format: 'cjs',
     minify: true,
     sourcemap: 'linked',
+    // Stack traces map back to file and line without shipping the sources: a third of the map to parse at cold start.
+    sourcesContent: false,
+    // ES module builds of the AWS SDK tree-shake better than its CommonJS ones.
+    mainFields: ['module', 'main'],
     legalComments: 'external',
     logLevel: 'warning',
   });
