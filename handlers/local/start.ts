@@ -24,6 +24,11 @@ function displayPath(path: string): string {
   return rel && !rel.startsWith('..') ? rel : path;
 }
 
+/** ROC-AUC needs both kinds of window; a held-out slice with no alerted window has none to give. */
+function heldOutAuc(auc: number | null | undefined): string {
+  return typeof auc === 'number' ? auc.toFixed(3) : 'n/a (no alerted window held out)';
+}
+
 interface Plan {
   source: FeatureSource;
   start: Date;
@@ -76,10 +81,10 @@ async function main(): Promise<void> {
     gate: run.live ? DEFAULT_GATE : { ...DEFAULT_GATE, minWindows: 50 },
   });
   for (const [logType, s] of Object.entries(summary.logTypes)) {
-    progress(`  ${logType}: ${s.windows} windows, ${s.alertWindows} alerted` + (s.trained ? `, held-out ROC-AUC ${s.rocAuc?.toFixed(3)}` : `, not trained: ${s.reason}`));
+    progress(`  ${logType}: ${s.windows} windows, ${s.alertWindows} alerted` + (s.trained ? `, held-out ROC-AUC ${heldOutAuc(s.rocAuc)}` : `, not trained: ${s.reason}`));
   }
   progress(`model ${summary.version ?? '(none)'} ${summary.status}; current: ${summary.currentVersion ?? '(none)'} in ${displayPath(folder)}`);
-  if (summary.version) progress(`report: ${join(folder, summary.version, 'report.html')}`);
+  if (summary.version) progress(`report: ${displayPath(join(folder, summary.version, 'report.html'))}`);
 
   const maxBodyBytes = Number(env.MAX_BODY_BYTES ?? 1_048_576);
   const app = createDetectionApp({ store, refreshSeconds: 5, maxBodyBytes, logger });
