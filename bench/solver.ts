@@ -3,7 +3,7 @@
 import { Matrix } from 'ml-matrix';
 import { fitLogistic, sigmoid } from '../handlers/engine/logistic';
 import { rocAuc } from '../handlers/engine/metrics';
-import { mulberry32 } from '../handlers/engine/train';
+import { mulberry32 } from '../handlers/engine/random';
 
 export interface SolverBench {
   rows: number;

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import { mulberry32 } from '../handlers/engine/train';
+import { mulberry32 } from '../handlers/engine/random';
 
 export interface ProcessRun {
   ms: number;

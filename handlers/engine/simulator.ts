@@ -1,6 +1,7 @@
 // Labeled sample data: deterministic Panther-shaped CloudTrail and Okta traffic with named attacks injected.
 import { eventTimeReader, entityReader } from './aggregate';
 import { isoWindowStart } from './fields';
+import { mulberry32 } from './random';
 import { DEFAULT_SPECS } from './spec';
 import type { FeatureRow, FeatureSpec, PantherEvent } from './types';
 
@@ -61,19 +62,7 @@ export interface Simulation {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Seeded randomness
-
-/** mulberry32: tiny, fast, and good enough to make traffic look varied; the same seed gives the same data. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded randomness (mulberry32 from ./random) and cheap random identifiers
 
 const HEX_CODES = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
 const codeBuffers = new Map<number, number[]>();

@@ -7,6 +7,7 @@ import { fitLogistic } from './logistic';
 import { computeMetrics } from './metrics';
 import type { LogTypeModel } from './model-document';
 import { roundStored } from './model-document';
+import { mulberry32 } from './random';
 import { explainTableRow, logisticInputs, scoreTable, zScoresOfTransformed } from './score';
 import { specHash } from './spec';
 import { assertFiniteTable } from './table';
@@ -347,14 +348,3 @@ function topIndices(scores: Float64Array, count: number): number[] {
     .slice(0, Math.max(0, count));
 }
 
-/** Small, fast, seedable PRNG (mulberry32): training must be reproducible from its seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

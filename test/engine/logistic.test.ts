@@ -1,7 +1,7 @@
 // The Newton solver against a hand-solved case, a second method (gradient descent) and its degenerate inputs.
 import assert from 'node:assert/strict';
 import { fitLogistic, meanLoss, sigmoid } from '../../handlers/engine/logistic';
-import { mulberry32 } from '../../handlers/engine/train';
+import { mulberry32 } from '../../handlers/engine/random';
 
 /** Plain gradient descent on the same objective, run to a tight tolerance: slow, but independent of Newton. */
 function gradientDescent(x: Float64Array, y: number[], d: number, l2: number): { weights: number[]; intercept: number } {

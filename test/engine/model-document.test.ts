@@ -7,7 +7,8 @@ import type { ModelDocument } from '../../handlers/engine/model-document';
 import { modelFor, parseModel, serializeModel } from '../../handlers/engine/model-document';
 import { DEFAULT_SPECS } from '../../handlers/engine/spec';
 import { rowsToTable } from '../../handlers/engine/table';
-import { mulberry32, trainModel } from '../../handlers/engine/train';
+import { mulberry32 } from '../../handlers/engine/random';
+import { trainModel } from '../../handlers/engine/train';
 import type { FeatureRow, FeatureSpec } from '../../handlers/engine/types';
 
 const fixture = readFileSync(join(__dirname, '../fixtures/models/small-model.json'), 'utf8');

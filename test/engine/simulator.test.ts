@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { aggregateEvents } from '../../handlers/engine/aggregate';
 import { parseEventTime } from '../../handlers/engine/fields';
-import { applyLabels, mulberry32, SCENARIOS, simulate, type WindowLabel } from '../../handlers/engine/simulator';
+import { mulberry32 } from '../../handlers/engine/random';
+import { applyLabels, SCENARIOS, simulate, type WindowLabel } from '../../handlers/engine/simulator';
 import { DEFAULT_SPECS } from '../../handlers/engine/spec';
 import type { FeatureRow } from '../../handlers/engine/types';
 

@@ -5,7 +5,8 @@ import { computeMetrics } from '../../handlers/engine/metrics';
 import { scoreTable } from '../../handlers/engine/score';
 import { DEFAULT_SPECS, specHash } from '../../handlers/engine/spec';
 import { rowsToTable } from '../../handlers/engine/table';
-import { mulberry32, splitByTime, thresholdFor, trainModel } from '../../handlers/engine/train';
+import { mulberry32 } from '../../handlers/engine/random';
+import { splitByTime, thresholdFor, trainModel } from '../../handlers/engine/train';
 import type { FeatureRow, FeatureTable } from '../../handlers/engine/types';
 
 const HOUR = 3_600_000;

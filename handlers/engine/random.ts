@@ -1,0 +1,13 @@
+// Seeded randomness: the simulator and training must give the same output for the same seed.
+
+/** mulberry32: a tiny, fast 32-bit PRNG; good enough for sampling and synthetic traffic, not for secrets. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
