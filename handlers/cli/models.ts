@@ -1,10 +1,8 @@
 // `panther-anomaly models list | promote <version> | rollback`: inspect and move the current-model pointer in a
 // local model folder or an S3 bucket. Versions are never deleted or overwritten; rollback re-points.
-import { S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
 import { directoryObjects } from '../store/directory';
 import { createModelStore, type ModelStore } from '../store/model-store';
-import { s3Objects } from '../store/s3';
 
 export interface ModelsIo {
   stdout(text: string): void;
@@ -21,6 +19,9 @@ interface StoreOptions {
 export function storeFrom(options: StoreOptions): ModelStore {
   if (options.bucket && options.dir) throw new Error('give either --bucket or --dir, not both');
   if (options.bucket) {
+    // The AWS SDK takes about 100 ms to load: only --bucket pays for it, not every CLI start.
+    const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+    const { s3Objects } = require('../store/s3') as typeof import('../store/s3');
     const client = new S3Client(options.region ? { region: options.region } : {});
     return createModelStore(s3Objects(client, options.bucket), options.prefix ?? 'models/');
   }
