@@ -8,12 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aggregateEvents } from '../handlers/engine/aggregate';
 import { DEFAULT_SPECS } from '../handlers/engine/spec';
-import { makeSample } from '../handlers/local/sample';
+import { makeSample, trainOnSample } from '../handlers/local/sample';
 import { serveLocally } from '../handlers/local/server';
 import { createDetectionApp } from '../handlers/runtime/app';
-import { eventSource } from '../handlers/runtime/feature-source';
 import { createLogger } from '../handlers/runtime/logger';
-import { DEFAULT_GATE, runTrainingJob } from '../handlers/runtime/training-job';
 import { directoryObjects } from '../handlers/store/directory';
 import { createModelStore } from '../handlers/store/model-store';
 
@@ -94,14 +92,7 @@ async function serve(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-load-'));
   const store = createModelStore(directoryObjects(dir), '');
   const sample = makeSample();
-  const summary = await runTrainingJob({
-    specs: DEFAULT_SPECS,
-    start: sample.trainStart,
-    end: sample.trainEnd,
-    source: eventSource(sample.simulation.events, sample.alerts),
-    store,
-    gate: { ...DEFAULT_GATE, minWindows: 50 },
-  });
+  const summary = await trainOnSample(sample, store);
   if (!summary.currentVersion) throw new Error(`training promoted no model: ${summary.gate.reasons.join('; ')}`);
   // The local server's log level: one line per failed request, none per good one.
   const app = createDetectionApp({ store, refreshSeconds: 5, maxBodyBytes: MAX_BODY_BYTES, logger: createLogger({ level: 'warn' }) });

@@ -11,11 +11,9 @@ import { promisify } from 'node:util';
 import { aggregateEvents } from '../handlers/engine/aggregate';
 import { serializeModel, parseModel } from '../handlers/engine/model-document';
 import { DEFAULT_SPECS } from '../handlers/engine/spec';
-import { makeSample } from '../handlers/local/sample';
+import { makeSample, trainOnSample } from '../handlers/local/sample';
 import { serveLocally } from '../handlers/local/server';
 import { createDetectionApp } from '../handlers/runtime/app';
-import { eventSource } from '../handlers/runtime/feature-source';
-import { runTrainingJob, DEFAULT_GATE } from '../handlers/runtime/training-job';
 import { directoryObjects } from '../handlers/store/directory';
 import { createModelStore } from '../handlers/store/model-store';
 import { s3Objects } from '../handlers/store/s3';
@@ -103,14 +101,7 @@ export async function benchRuntime(options: { coldRuns?: number; requests?: numb
   const dir = await mkdtemp(join(tmpdir(), 'bench-runtime-'));
   const folderStore = createModelStore(directoryObjects(dir), '');
   const sample = makeSample();
-  const summary = await runTrainingJob({
-    specs: DEFAULT_SPECS,
-    start: sample.trainStart,
-    end: sample.trainEnd,
-    source: eventSource(sample.simulation.events, sample.alerts),
-    store: folderStore,
-    gate: { ...DEFAULT_GATE, minWindows: 50 },
-  });
+  const summary = await trainOnSample(sample, folderStore);
   if (!summary.version) throw new Error('training on the sample produced no model');
   const modelText = await folderStore.readModel(summary.version);
   const spec = DEFAULT_SPECS.find((s) => s.logType === 'AWS.CloudTrail')!;

@@ -7,6 +7,9 @@ import { applyLabels, simulate, type Simulation } from '../engine/simulator';
 import { DEFAULT_SPECS } from '../engine/spec';
 import type { AlertWindow } from '../engine/sql';
 import type { FeatureRow, PantherEvent, ScoreResult } from '../engine/types';
+import { eventSource } from '../runtime/feature-source';
+import { DEFAULT_GATE, runTrainingJob, type TrainingJobInput, type TrainingSummary } from '../runtime/training-job';
+import type { ModelStore } from '../store/model-store';
 
 export const SAMPLE = Object.freeze({
   days: 21,
@@ -41,6 +44,26 @@ export function makeSample(): Sample {
     end: new Date(SAMPLE.start.getTime() + SAMPLE.days * day),
     alerts,
   };
+}
+
+/** The sample is small by design, so its gate asks for fewer windows than a live tenant's. */
+export const SAMPLE_GATE = Object.freeze({ ...DEFAULT_GATE, minWindows: 50 });
+
+/** Trains on the sample's earlier days, with its alerts as labels, into a store, through the usual job. */
+export function trainOnSample(
+  sample: Sample,
+  store: ModelStore,
+  options: Pick<TrainingJobInput, 'logger' | 'renderReport'> = {},
+): Promise<TrainingSummary> {
+  return runTrainingJob({
+    specs: DEFAULT_SPECS,
+    start: sample.trainStart,
+    end: sample.trainEnd,
+    source: eventSource(sample.simulation.events, sample.alerts),
+    store,
+    gate: SAMPLE_GATE,
+    ...options,
+  });
 }
 
 export interface Example {

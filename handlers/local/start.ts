@@ -13,7 +13,7 @@ import { createLogger } from '../runtime/logger';
 import { DEFAULT_GATE, runTrainingJob, trainingWindow } from '../runtime/training-job';
 import { directoryObjects } from '../store/directory';
 import { createModelStore } from '../store/model-store';
-import { makeSample, pickExample, shellQuote, type Example } from './sample';
+import { makeSample, pickExample, SAMPLE_GATE, shellQuote, type Example } from './sample';
 import { serveLocally } from './server';
 
 const progress = (message: string) => process.stderr.write(`${message}\n`);
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     logger,
     renderReport,
     // The sample is small by design; a live tenant keeps the stack's gate.
-    gate: run.live ? DEFAULT_GATE : { ...DEFAULT_GATE, minWindows: 50 },
+    gate: run.live ? DEFAULT_GATE : SAMPLE_GATE,
   });
   for (const [logType, s] of Object.entries(summary.logTypes)) {
     progress(`  ${logType}: ${s.windows} windows, ${s.alertWindows} alerted` + (s.trained ? `, held-out ROC-AUC ${heldOutAuc(s.rocAuc)}` : `, not trained: ${s.reason}`));
