@@ -17,7 +17,7 @@ import { createDetectionApp } from '../handlers/runtime/app';
 import { directoryObjects } from '../handlers/store/directory';
 import { createModelStore } from '../handlers/store/model-store';
 import { s3Objects } from '../handlers/store/s3';
-import { startLoopbackS3 } from '../test/support/s3rver';
+import { loopbackAwsEnvironment, startLoopbackS3 } from '../test/support/s3rver';
 
 export interface RuntimeBench {
   detectionBundleBytes: number;
@@ -131,12 +131,7 @@ export async function benchRuntime(options: { coldRuns?: number; requests?: numb
       MODEL_BUCKET: s3.bucket,
       MODEL_PREFIX: 'models/',
       LOG_LEVEL: 'error',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      ...loopbackAwsEnvironment(s3.endpoint),
       // As the stack sets it: source-mapped stack traces cost the parse of the map at load.
       NODE_OPTIONS: '--enable-source-maps',
       BENCH_EVENT: JSON.stringify(event),

@@ -17,7 +17,7 @@ import { createModelStore, type ModelStore } from '../../handlers/store/model-st
 import { s3Objects } from '../../handlers/store/s3';
 import { createDuckLake, type DuckLake } from '../support/duckdb-lake';
 import { LoopbackPanther } from '../support/panther-server';
-import { startLoopbackS3, type LoopbackS3 } from '../support/s3rver';
+import { loopbackAwsEnvironment, startLoopbackS3, type LoopbackS3 } from '../support/s3rver';
 
 const TOKEN = 'e2e-panther-token';
 const TRAIN_START = new Date('2026-01-05T00:00:00Z');
@@ -95,12 +95,7 @@ describe('end to end: loopback Panther -> training -> S3 -> detection handler', 
       MODEL_PREFIX: 'models/',
       MODEL_REFRESH_SECONDS: '0',
       LOG_LEVEL: 'error',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      ...loopbackAwsEnvironment(s3.endpoint),
     });
     const modulePath = require.resolve('../../handlers/detection');
     delete require.cache[modulePath];

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import type { TrainingSummary } from '../../handlers/runtime/training-job';
 import { LoopbackPanther } from '../support/panther-server';
 import { LoopbackSecrets } from '../support/secrets-manager';
-import { startLoopbackS3, type LoopbackS3 } from '../support/s3rver';
+import { loopbackAwsEnvironment, startLoopbackS3, type LoopbackS3 } from '../support/s3rver';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:panther-token-AbCdEf';
 const customSpecs = [
@@ -51,13 +51,8 @@ describe('training Lambda handler', function () {
       PANTHER_TOKEN_SECRET_ARN: SECRET_ARN,
       TRAINING_LOOKBACK_DAYS: '10',
       FEATURE_SPECS_KEY: 'config/feature-specs.json',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      ...loopbackAwsEnvironment(s3.endpoint),
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsUrl,
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     });
   });
 

@@ -14,7 +14,7 @@ import { s3Objects } from '../../handlers/store/s3';
 import { createDuckLake, type DuckLake } from '../support/duckdb-lake';
 import { LoopbackPanther } from '../support/panther-server';
 import { LoopbackSecrets } from '../support/secrets-manager';
-import { startLoopbackS3, type LoopbackS3 } from '../support/s3rver';
+import { loopbackAwsEnvironment, startLoopbackS3, type LoopbackS3 } from '../support/s3rver';
 import { SIM_END, SIM_START, SMALL_GATE, capturedLogger, detectEvent, eventsBody, smallSimulation } from './setup';
 
 /** Distinctive enough that any appearance, whole or in part, is this token and nothing else. */
@@ -87,13 +87,8 @@ describe('secrets and logs', function () {
       PANTHER_API_URL: pantherUrl,
       PANTHER_TOKEN_SECRET_ARN: SECRET_ARN,
       TRAINING_LOOKBACK_DAYS: '4',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      ...loopbackAwsEnvironment(s3.endpoint),
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsUrl,
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     });
   });
   after(async () => {

@@ -29,6 +29,21 @@ export function loopbackClient(endpoint: string): S3Client {
   });
 }
 
+/**
+ * The environment that points a Lambda module's own SDK clients (built from the environment at load time) at
+ * s3rver, with checksums only where S3 requires them.
+ */
+export function loopbackAwsEnvironment(s3Endpoint: string): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+  };
+}
+
 export async function startLoopbackS3(bucket = 'models-test'): Promise<LoopbackS3> {
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({
