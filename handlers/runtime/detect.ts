@@ -1,7 +1,7 @@
 // Scores a validated /detect request with a loaded model: raw events are aggregated with each model's own spec,
 // feature rows are scored directly; results come back in a stable order with the model's threshold.
 import { aggregateEvents, logTypeOf, type SkipCounts } from '../engine/aggregate';
-import { modelFor, type LogTypeModel, type ModelDocument } from '../engine/model-document';
+import { modelFor, roundStored, type LogTypeModel, type ModelDocument } from '../engine/model-document';
 import { scoreRows } from '../engine/score';
 import type { FeatureRow, PantherEvent, ScoreResult } from '../engine/types';
 import { BadRequestError } from '../http/errors';
@@ -25,9 +25,21 @@ function coveredTypes(doc: ModelDocument): string {
   return doc.models.map((m) => m.logType).join(', ');
 }
 
+/** Six significant digits, as the model stores its numbers: `expected: 1`, not `0.9999996388801419`. */
+function presented(r: ScoreResult): ScoreResult {
+  const zScores = Object.fromEntries(Object.entries(r.zScores).map(([k, v]) => [k, roundStored(v)]));
+  const topFeatures = r.topFeatures.map((f) => ({
+    ...f,
+    expected: roundStored(f.expected),
+    z: roundStored(f.z),
+    contribution: roundStored(f.contribution),
+  }));
+  return { ...r, zScores, topFeatures };
+}
+
 function scoreGroup(model: LogTypeModel, rows: FeatureRow[], field: string): ScoreResult[] {
   try {
-    return scoreRows(model, rows, { top: TOP_FEATURES }).map((r) => ({ ...r, logType: model.logType }));
+    return scoreRows(model, rows, { top: TOP_FEATURES }).map((r) => ({ ...presented(r), logType: model.logType }));
   } catch (err) {
     if (err instanceof InputError) {
       const inner = err.field ? `${field}.${err.field}` : field;
