@@ -10,6 +10,7 @@ import { pantherSource } from './runtime/feature-source';
 import { createLogger } from './runtime/logger';
 import { loadSpecs, trainingRequest } from './runtime/training-event';
 import { runTrainingJob, type TrainingSummary } from './runtime/training-job';
+import { createFeedbackStore } from './store/feedback';
 import { createModelStore } from './store/model-store';
 import { s3Objects } from './store/s3';
 
@@ -18,6 +19,8 @@ const config = trainingConfig();
 const logger = createLogger({ level: config.LOG_LEVEL, base: { fn: 'training' } });
 const objects = s3Objects(new S3Client({}), config.MODEL_BUCKET);
 const store = createModelStore(objects, config.MODEL_PREFIX);
+// Analysts' verdicts live under the model prefix, which this function already reads.
+const feedback = createFeedbackStore(objects, config.MODEL_PREFIX);
 const client = createPantherClient({
   url: config.PANTHER_API_URL,
   token: secretsManagerToken(new SecretsManagerClient({}), config.PANTHER_TOKEN_SECRET_ARN),
@@ -35,6 +38,7 @@ export async function handler(event: unknown, context?: Context): Promise<Traini
     ...window,
     source: pantherSource(client, { logger }),
     store,
+    feedback,
     logger,
     signal,
     renderReport,

@@ -12,6 +12,7 @@ import { eventSource, pantherSource, type FeatureSource } from '../runtime/featu
 import { createLogger } from '../runtime/logger';
 import { DEFAULT_GATE, runTrainingJob, trainingWindow } from '../runtime/training-job';
 import { directoryObjects } from '../store/directory';
+import { createFeedbackStore } from '../store/feedback';
 import { createModelStore } from '../store/model-store';
 import { makeSample, pickExample, SAMPLE_GATE, shellQuote, type Example } from './sample';
 import { serveLocally } from './server';
@@ -64,7 +65,8 @@ async function main(): Promise<void> {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${env.PORT}"`);
   const folder = resolve(env.LOCAL_MODEL_DIR ?? join('.local', 'models'));
-  const store = createModelStore(directoryObjects(folder), '');
+  const objects = directoryObjects(folder);
+  const store = createModelStore(objects, '');
   const logger = createLogger({ level: env.LOG_LEVEL ?? 'warn', write: (line) => process.stderr.write(`${line}\n`) });
 
   const run = plan(env);
@@ -75,13 +77,16 @@ async function main(): Promise<void> {
     end: run.end,
     source: run.source,
     store,
+    // Verdicts recorded with `panther-anomaly feedback add --dir <this folder>`.
+    feedback: createFeedbackStore(objects, ''),
     logger,
     renderReport,
     // The sample is small by design; a live tenant keeps the stack's gate.
     gate: run.live ? DEFAULT_GATE : SAMPLE_GATE,
   });
   for (const [logType, s] of Object.entries(summary.logTypes)) {
-    progress(`  ${logType}: ${s.windows} windows, ${s.alertWindows} alerted` + (s.trained ? `, held-out ROC-AUC ${heldOutAuc(s.rocAuc)}` : `, not trained: ${s.reason}`));
+    const verdicts = s.feedbackWindows.attack + s.feedbackWindows.benign;
+    progress(`  ${logType}: ${s.windows} windows, ${s.alertWindows} alerted` + (verdicts > 0 ? `, ${verdicts} by analyst feedback` : '') + (s.trained ? `, held-out ROC-AUC ${heldOutAuc(s.rocAuc)}` : `, not trained: ${s.reason}`));
   }
   progress(`model ${summary.version ?? '(none)'} ${summary.status}; current: ${summary.currentVersion ?? '(none)'} in ${displayPath(folder)}`);
   if (summary.version) progress(`report: ${displayPath(join(folder, summary.version, 'report.html'))}`);

@@ -1,5 +1,5 @@
-// The training job shared by the Lambda and the local run: pull feature rows and alert labels per log type,
-// train and evaluate, store a new version, and promote it only through the quality gate.
+// The training job shared by the Lambda and the local run: pull feature rows and alert labels per log type, merge
+// analyst feedback over them, train and evaluate, store a new version, and promote it only through the quality gate.
 import { InputError } from '../engine/errors';
 import { rocAuc } from '../engine/metrics';
 import {
@@ -15,6 +15,7 @@ import type { AlertWindow } from '../engine/sql';
 import { rowsToTable } from '../engine/table';
 import { splitByTime, subsetTable, trainModel, type TrainOptions } from '../engine/train';
 import type { Evaluation, FeatureRow, FeatureSpec, FeatureTable } from '../engine/types';
+import type { FeedbackListing, FeedbackRecord } from '../store/feedback';
 import { newVersionName, type ModelStore } from '../store/model-store';
 import type { FeatureSource } from './feature-source';
 import { silentLogger, type Logger } from './logger';
@@ -44,11 +45,27 @@ export interface TrainingJobInput {
   renderReport?: (input: { document: ModelDocument; evaluations: Record<string, Evaluation> }) => string;
   /** Aborts the Panther queries (e.g. shortly before the Lambda's own limit). */
   signal?: AbortSignal;
+  /** Stored analyst verdicts; they override alert labels for their windows. Without it, alerts alone label. */
+  feedback?: { list(): Promise<FeedbackListing> };
+}
+
+/** How many windows each label source decided, after feedback overrode alerts. */
+export interface FeedbackCounts {
+  /** Windows an attack verdict labeled (whether or not an alert had too). */
+  attack: number;
+  /** Windows a benign verdict labeled. */
+  benign: number;
+  /** Alert windows a benign verdict cleared. */
+  clearedAlerts: number;
+  /** Verdict windows inside the training window with no feature row to label (no activity, or another entity key). */
+  unmatched: number;
 }
 
 export interface LogTypeSummary {
   windows: number;
+  /** Windows labeled attack by a Panther alert and not overridden by feedback. */
   alertWindows: number;
+  feedbackWindows: FeedbackCounts;
   trained: boolean;
   reason?: string;
   holdoutRows?: number;
@@ -66,6 +83,8 @@ export interface TrainingSummary {
   window: { start: string; end: string };
   gate: { passed: boolean; reasons: string[] };
   logTypes: Record<string, LogTypeSummary>;
+  /** Analyst feedback records read, and stored objects skipped as unreadable. */
+  feedback: { records: number; skipped: number };
   durationMs: number;
 }
 
@@ -75,12 +94,85 @@ export function trainingWindow(now: Date, days: number): { start: Date; end: Dat
   return { start: new Date(end.getTime() - days * 86_400_000), end };
 }
 
+/** The scenario name of windows labeled by a Panther alert. */
+export const ALERT_SCENARIO = 'panther-alert';
+
 /** Rows whose (entity, window) drew a Panther alert become attacks; the rest stay unlabeled. */
 export function applyAlertLabels(rows: FeatureRow[], alerts: readonly AlertWindow[]): FeatureRow[] {
   const alerted = new Set(alerts.filter((a) => a.alerts > 0).map((a) => `${a.entity}\u0000${a.windowStart}`));
   return rows.map((row) =>
-    alerted.has(`${row.entity}\u0000${row.windowStart}`) ? { ...row, label: 1, scenario: 'panther-alert' } : row,
+    alerted.has(`${row.entity}\u0000${row.windowStart}`) ? { ...row, label: 1, scenario: ALERT_SCENARIO } : row,
   );
+}
+
+/** The start of the window holding `time`: windows tumble from UTC midnight and their length divides a day. */
+export function windowFloor(time: string, windowMinutes: number): string {
+  const ms = Date.parse(time);
+  const length = windowMinutes * 60_000;
+  return new Date(Math.floor(ms / length) * length).toISOString();
+}
+
+/**
+ * Analyst verdicts on top of alert labels for one spec's rows: the latest verdict on an (entity, window) decides
+ * it, whatever an alert said. A benign verdict makes the window known-benign; an attack verdict names its
+ * scenario, or `analyst-feedback`.
+ */
+export function applyFeedbackLabels(
+  rows: FeatureRow[],
+  feedback: readonly FeedbackRecord[],
+  spec: FeatureSpec,
+  window: { start: Date; end: Date },
+): { rows: FeatureRow[]; counts: FeedbackCounts } {
+  const from = window.start.toISOString();
+  const to = window.end.toISOString();
+  const verdicts = new Map<string, FeedbackRecord>();
+  const ordered = feedback.filter((f) => f.logType === spec.logType).sort((a, b) => compareTime(a.createdAt, b.createdAt));
+  for (const record of ordered) {
+    const start = windowFloor(record.windowStart, spec.windowMinutes);
+    if (start >= from && start < to) verdicts.set(`${record.entity}\u0000${start}`, record);
+  }
+  const counts: FeedbackCounts = { attack: 0, benign: 0, clearedAlerts: 0, unmatched: 0 };
+  const matched = new Set<string>();
+  const out = rows.map((row) => {
+    const key = `${row.entity}\u0000${row.windowStart}`;
+    const verdict = verdicts.get(key);
+    if (!verdict) return row;
+    matched.add(key);
+    if (verdict.label === 1) {
+      counts.attack++;
+      return { ...row, label: 1 as const, scenario: verdict.scenario ?? 'analyst-feedback' };
+    }
+    counts.benign++;
+    if (row.label === 1) counts.clearedAlerts++;
+    const { scenario: _dropped, ...rest } = row;
+    return { ...rest, label: 0 as const };
+  });
+  counts.unmatched = verdicts.size - matched.size;
+  return { rows: out, counts };
+}
+
+function compareTime(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Every stored verdict, or none when the store cannot be read: feedback sharpens training but is not required. */
+async function readFeedback(input: TrainingJobInput, logger: Logger): Promise<{ records: FeedbackRecord[]; skipped: number }> {
+  if (!input.feedback) return { records: [], skipped: 0 };
+  try {
+    const { records, skipped } = await input.feedback.list();
+    if (skipped.length > 0) {
+      logger.warn('analyst feedback records skipped as unreadable; training goes on without them', {
+        skipped: skipped.length,
+        examples: skipped.slice(0, 10),
+      });
+    }
+    logger.info('analyst feedback read', { records: records.length });
+    return { records, skipped: skipped.length };
+  } catch (err) {
+    if (input.signal?.aborted) throw err;
+    logger.warn('analyst feedback unavailable; training on alert labels alone', { error: err });
+    return { records: [], skipped: 0 };
+  }
 }
 
 /** ROC-AUC of a model on a table, or null when it cannot be measured there (no labels, other features). */
@@ -127,6 +219,8 @@ async function trainAndStore(input: TrainingJobInput, step: { stage: string; ver
   const started = now().getTime();
   const window = { start: input.start.toISOString(), end: input.end.toISOString() };
   const current = await currentDocument(input.store, logger);
+  step.stage = 'reading analyst feedback';
+  const feedback = await readFeedback(input, logger);
   const summaries: Record<string, LogTypeSummary> = {};
   const models: LogTypeModel[] = [];
   const evaluations: Record<string, Evaluation> = {};
@@ -144,10 +238,12 @@ async function trainAndStore(input: TrainingJobInput, step: { stage: string; ver
       // Labels help but are optional: without them the model trains on synthetic anomalies alone.
       logger.warn('alert labels unavailable; training without them', { logType: spec.logType, error: err });
     }
-    const labelled = applyAlertLabels(rows, alerts);
+    const alerted = applyAlertLabels(rows, alerts);
+    const { rows: labelled, counts } = applyFeedbackLabels(alerted, feedback.records, spec, input);
     const summary: LogTypeSummary = {
       windows: rows.length,
-      alertWindows: labelled.filter((r) => r.label === 1).length,
+      alertWindows: labelled.filter((r) => r.label === 1 && r.scenario === ALERT_SCENARIO).length,
+      feedbackWindows: counts,
       trained: false,
     };
     summaries[spec.logType] = summary;
@@ -204,6 +300,7 @@ async function trainAndStore(input: TrainingJobInput, step: { stage: string; ver
       window,
       gate: { passed: false, reasons },
       logTypes: summaries,
+      feedback: { records: feedback.records.length, skipped: feedback.skipped },
       durationMs: now().getTime() - started,
     };
     logger.warn('training finished without a model', { summary });
@@ -239,6 +336,7 @@ async function trainAndStore(input: TrainingJobInput, step: { stage: string; ver
     window,
     gate: { passed, reasons },
     logTypes: summaries,
+    feedback: { records: feedback.records.length, skipped: feedback.skipped },
     durationMs: now().getTime() - started,
   };
   logger.info('training finished', { summary });
