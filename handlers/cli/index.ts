@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { InputError, ModelFormatError } from '../engine/errors';
 import { StoreError } from '../store/model-store';
 import { runEvaluate, runFeatures, runScore, runSimulate, runTrain } from './commands';
+import { feedbackCommand } from './feedback';
 import { modelsCommand } from './models';
 import { silentProgress, stderrProgress, type Progress } from './progress';
 
@@ -149,6 +150,7 @@ export function buildProgram(io: Io = processIo): Command {
   const models = modelsCommand({ stdout: (line) => io.stdout(`${line}\n`) });
   for (const c of [models, ...models.commands]) c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');
   program.addCommand(models);
+  program.addCommand(feedbackCommand(io));
 
   return program;
 }
