@@ -12,7 +12,9 @@ import { createLogger } from '../../handlers/runtime/logger';
 import { applyAlertLabels, applyFeedbackLabels, runTrainingJob, windowFloor } from '../../handlers/runtime/training-job';
 import { directoryObjects } from '../../handlers/store/directory';
 import { createFeedbackStore, type FeedbackRecord } from '../../handlers/store/feedback';
-import { createModelStore } from '../../handlers/store/model-store';
+import { createModelStore, type ModelStore } from '../../handlers/store/model-store';
+import { s3Objects } from '../../handlers/store/s3';
+import { startLoopbackS3 } from '../support/s3rver';
 
 const SPEC: FeatureSpec = {
   logType: 'Test.Log',
@@ -162,7 +164,10 @@ describe('training job with analyst feedback', () => {
     alertWindows: async () => ALERTS,
   };
 
-  async function train(feedback?: { list: ReturnType<typeof createFeedbackStore>['list'] }) {
+  async function train(
+    feedback?: { list: ReturnType<typeof createFeedbackStore>['list'] },
+    store: ModelStore = createModelStore(directoryObjects(dir), ''),
+  ) {
     const seen: FeatureTable[] = [];
     const lines: string[] = [];
     const summary = await runTrainingJob({
@@ -170,7 +175,7 @@ describe('training job with analyst feedback', () => {
       start: START,
       end: END,
       source,
-      store: createModelStore(directoryObjects(dir), ''),
+      store,
       feedback,
       logger: createLogger({ level: 'info', write: (line) => lines.push(line) }),
       gate: { minWindows: 100, tolerance: 0.02 },
@@ -230,5 +235,30 @@ describe('training job with analyst feedback', () => {
     assert.equal(summary.status, 'promoted');
     const warning = logs.find((l) => l.message === 'analyst feedback unavailable; training on alert labels alone');
     assert.deepEqual((warning?.error as { message: string }).message, 'AccessDenied: s3:ListBucket');
+  });
+
+  it('reads verdicts from the bucket under the model prefix, as the Lambda does', async () => {
+    const s3 = await startLoopbackS3('feedback-training');
+    try {
+      // Prepare: the stores the training Lambda builds from MODEL_BUCKET and MODEL_PREFIX.
+      const objects = s3Objects(s3.client, s3.bucket);
+      const feedback = createFeedbackStore(objects, 'models/');
+      await feedback.add({ logType: SPEC.logType, entity: 'u2', windowStart: '2026-01-06T03:30:00Z', label: 0 }, new Date('2026-01-08T09:00:00Z'));
+      await feedback.add({ logType: SPEC.logType, entity: 'u0', windowStart: '2026-01-06T12:00:00Z', label: 1, scenario: 'exfiltration' }, new Date('2026-01-08T09:00:01Z'));
+      // Act
+      const { summary, table } = await train(feedback, createModelStore(objects, 'models/'));
+      // Assess
+      assert.deepEqual(labeledOf(table), {
+        'u0@2026-01-05T05:00:00.000Z': [1, 'panther-alert'],
+        'u0@2026-01-06T12:00:00.000Z': [1, 'exfiltration'],
+        'u1@2026-01-05T10:00:00.000Z': [1, 'panther-alert'],
+        'u2@2026-01-06T03:00:00.000Z': [0, undefined],
+      });
+      assert.deepEqual(summary.feedback, { records: 2, skipped: 0 });
+      assert.equal(summary.status, 'promoted');
+      assert.ok(await objects.exists(`models/${summary.version}/model.json`));
+    } finally {
+      await s3.stop();
+    }
   });
 });
