@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CsvInputError, parsePart, type CsvPart, type CsvPartRequest } from './csv';
 
 function transferablesOf(part: CsvPart): ArrayBuffer[] {
-  return [part.entityCodes, part.windowStarts, part.values, part.labels, part.scenarioCodes].map((a) => a.buffer as ArrayBuffer);
+  return [part.entityCodes, part.windowStarts, part.windowCodes, part.values, part.labels, part.scenarioCodes].map((a) => a.buffer as ArrayBuffer);
 }
 
 const request = workerData as CsvPartRequest;

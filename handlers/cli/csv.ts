@@ -58,6 +58,9 @@ export interface CsvPart {
   entityNames: string[];
   entityCodes: Int32Array;
   windowStarts: Float64Array;
+  /** The window_start text of each row, as a code into windowNames. */
+  windowCodes: Int32Array;
+  windowNames: string[];
   values: Float64Array;
   labels: Int8Array;
   scenarioNames: string[];
@@ -342,15 +345,19 @@ class PartColumns {
   rows = 0;
   readonly values: Float64Array;
   readonly windowStarts: Float64Array;
+  readonly windowCodes: Int32Array;
   readonly labels: Int8Array;
   readonly entityCodes: Int32Array;
   readonly scenarioCodes: Int32Array;
   readonly entityNames: string[] = [];
   readonly scenarioNames: string[] = [];
+  readonly windowNames: string[] = [];
   private readonly entityIndex = new Map<string, number>();
+  private readonly windowIndex = new Map<string, number>();
   private readonly scenarioIndex = new Map<string, number>();
   private lastWindowText = '';
   private lastWindow = NaN;
+  private lastWindowCode = -1;
   private lastWindowBytes: Uint8Array = new Uint8Array(0);
   /** Per column: its feature index (>= 0), or which key column it is. */
   private readonly roles: Int32Array;
@@ -361,6 +368,7 @@ class PartColumns {
   ) {
     this.values = new Float64Array(capacity * layout.featureColumns.length);
     this.windowStarts = new Float64Array(capacity);
+    this.windowCodes = new Int32Array(capacity);
     this.labels = new Int8Array(capacity);
     this.entityCodes = new Int32Array(capacity);
     this.scenarioCodes = new Int32Array(capacity);
@@ -460,11 +468,13 @@ class PartColumns {
     const row = this.rows;
     if (entity === '') return { column: layout.entity + 1, message: `column "${ENTITY_COLUMN}": empty entity` };
     this.entityCodes[row] = intern(entity, this.entityIndex, this.entityNames);
-    if (windowText !== this.lastWindowText) {
+    if (windowText !== this.lastWindowText || this.lastWindowCode < 0) {
       this.lastWindowText = windowText;
       this.lastWindow = parseWindowStart(windowText);
+      this.lastWindowCode = intern(windowText, this.windowIndex, this.windowNames);
     }
     this.windowStarts[row] = this.lastWindow;
+    this.windowCodes[row] = this.lastWindowCode;
     if (layout.label >= 0) {
       const label = labelText === '0' ? 0 : labelText === '1' ? 1 : parseLabel(labelText);
       if (label === null) return { column: layout.label + 1, message: `column "${LABEL_COLUMN}": "${labelText}" is not 0, 1, true, false or empty` };
@@ -485,6 +495,8 @@ class PartColumns {
       // Views, not copies: the capacity was the line count, so at most a row or two is unused.
       entityCodes: this.entityCodes.subarray(0, n),
       windowStarts: this.windowStarts.subarray(0, n),
+      windowCodes: this.windowCodes.subarray(0, n),
+      windowNames: this.windowNames,
       values: this.values.subarray(0, n * this.layout.featureColumns.length),
       labels: this.labels.subarray(0, n),
       scenarioNames: this.scenarioNames,
@@ -580,6 +592,7 @@ export function joinParts(parts: CsvPart[], layout: CsvLayout, logType?: string)
   const labels = new Int8Array(total);
   const entities: string[] = new Array(total);
   const scenarios: (string | undefined)[] = new Array(total);
+  const windowTexts: string[] = new Array(total);
   const interned = new Map<string, string>();
   const intern = (s: string): string => {
     const known = interned.get(s);
@@ -594,14 +607,16 @@ export function joinParts(parts: CsvPart[], layout: CsvLayout, logType?: string)
     labels.set(part.labels, offset);
     const names = part.entityNames.map(intern);
     const scenarioNames = part.scenarioNames.map(intern);
+    const windowNames = part.windowNames.map(intern);
     for (let i = 0; i < part.rows; i++) {
       entities[offset + i] = names[part.entityCodes[i]];
+      windowTexts[offset + i] = windowNames[part.windowCodes[i]];
       const s = part.scenarioCodes[i];
       scenarios[offset + i] = s < 0 ? undefined : scenarioNames[s];
     }
     offset += part.rows;
   }
-  const table: FeatureTable = { featureNames: [...layout.featureNames], entities, windowStarts, values, labels, scenarios };
+  const table: FeatureTable = { featureNames: [...layout.featureNames], entities, windowStarts, windowTexts, values, labels, scenarios };
   if (logType !== undefined) table.logType = logType;
   return table;
 }
@@ -748,6 +763,8 @@ export function formatFeatureCsv(table: FeatureTable, withLabels?: boolean): str
       w = windowText(ms);
       windows.set(ms, w);
     }
+    // A table read from a CSV keeps its own window_start text, so rows written back match the input.
+    if (table.windowTexts !== undefined) w = csvField(table.windowTexts[i]);
     let line = `${csvField(table.entities[i])},${w}`;
     if (labelled) {
       const label = table.labels[i];

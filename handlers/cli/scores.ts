@@ -63,6 +63,8 @@ export function scoreLines(model: LogTypeModel, table: FeatureTable, top: number
       window = Number.isNaN(ms) ? '' : new Date(ms).toISOString();
       windows.set(ms, window);
     }
+    // Rows read from a CSV keep their own window_start text, so scores join back to the input on (entity, window).
+    if (table.windowTexts !== undefined) window = csvField(table.windowTexts[i]);
     const anomaly = scores[i] >= model.threshold;
     if (anomaly) anomalies++;
     lines[i] = `${csvField(table.entities[i])},${window},${scoreText(scores[i])},${anomaly ? 1 : 0},${csvField(features)}`;

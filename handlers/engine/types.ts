@@ -69,6 +69,8 @@ export interface FeatureTable {
   entities: string[];
   /** Window start as epoch milliseconds; NaN when the source gave no parseable time. */
   windowStarts: Float64Array;
+  /** The source's own text of each window start (a CSV's `window_start`), echoed back in outputs. */
+  windowTexts?: string[];
   values: Float64Array;
   /** -1 unknown, 0 benign, 1 attack. */
   labels: Int8Array;

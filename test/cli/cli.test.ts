@@ -119,6 +119,29 @@ describe('panther-anomaly CLI', function () {
     assert.match(evaluate.stdout, /new_ips +\d+/);
   });
 
+  it('scores rows whose window_start is not an ISO time and echoes each one as given', async () => {
+    // Prepare: flows numbered, not timed (as many public data sets are), every entity seen once.
+    const lines = ['entity,window_start,bytes,flag'];
+    for (let i = 0; i < 60; i++) lines.push(`host-${i},${i % 2 === 0 ? i : `flow "${i}", a`},${1000 + ((i * 37) % 200)},0`);
+    lines.push('host-x,flow-x,90000000,1');
+    const input = lines.map((l, i) => (i === 0 ? l : l.replace(/,flow "(\d+)", a,/, ',"flow ""$1"", a",')));
+    writeFileSync(join(dir, 'untimed.csv'), `${input.join('\n')}\n`);
+    assert.equal((await inProcess(['train', '--rows', 'untimed.csv', '--out', 'untimed-model.json'], dir)).code, 0);
+
+    // Act
+    const score = await inProcess(['score', '--model', 'untimed-model.json', '--rows', 'untimed.csv', '--out', 'untimed-scores.csv'], dir);
+
+    // Assess: one line per row, keyed exactly as the input, the planted outlier on top.
+    assert.equal(score.code, 0, score.stderr);
+    const out = readFileSync(join(dir, 'untimed-scores.csv'), 'utf8').trimEnd().split('\n');
+    assert.equal(out.length, input.length);
+    // entity,window_start then score,anomaly,top_features (which has no comma) against the input's two features.
+    for (let i = 1; i < input.length; i++) assert.equal(out[i].split(',').slice(0, -3).join(','), input[i].split(',').slice(0, -2).join(','));
+    const scoreOf = (line: string) => Number(line.split(',').at(-3));
+    const top = out.slice(1).reduce((best, line) => (scoreOf(line) > scoreOf(best) ? line : best));
+    assert.match(top, /^host-x,flow-x,/);
+  });
+
   it('exits 2 naming file, line and column of a non-numeric value', () => {
     const run = cli(['train', '--rows', 'bad-number.csv', '--out', 'm.json'], dir);
     assert.equal(run.code, 2);
