@@ -147,7 +147,7 @@ export function trainModel(table: FeatureTable, options: TrainOptions = {}): Tra
 
   progress('evaluate', 0);
   const scores = scoreTable(model, evalTable);
-  model.threshold = thresholdFor(scores, evalTable.labels, options.targetFalsePositiveRate ?? 0.01);
+  model.threshold = thresholdOnBenign(model, scores, evalTable, trainTable, options.targetFalsePositiveRate ?? 0.01);
   model.metrics = computeMetrics(scores, evalTable.labels, evalTable.scenarios, model.threshold);
   const top = topIndices(scores, options.topExplained ?? 10).map((i) => explainTableRow(model, evalTable, i));
   progress('evaluate', 1);
@@ -235,9 +235,31 @@ export function thresholdFor(scores: ArrayLike<number>, labels: ArrayLike<number
   for (let i = 0; i < scores.length; i++) if (labels[i] !== 1) benign.push(scores[i]);
   if (benign.length === 0) return 0.5;
   benign.sort((a, b) => b - a);
-  const allowed = Math.floor(Math.max(rate, 0) * benign.length);
+  // A positive rate lets at least the top window through: on fewer than 1 / rate windows the rate rounds to
+  // none, and a threshold above every window would flag nothing, not even an outlier hidden among them.
+  const allowed = rate > 0 ? Math.max(1, Math.floor(rate * benign.length)) : 0;
   if (allowed >= benign.length) return benign[benign.length - 1];
   return nextUp(benign[allowed]);
+}
+
+/**
+ * The threshold for the target rate on held-out benign windows. When there are too few of them to resolve the
+ * rate (fewer than 1 / rate), the trained-on windows' scores join them: in-sample scores run a little low, which
+ * errs towards flagging, and a quantile of many windows beats one of a handful.
+ */
+function thresholdOnBenign(
+  model: LogTypeModel,
+  heldOutScores: Float64Array,
+  heldOut: FeatureTable,
+  trained: FeatureTable,
+  rate: number,
+): number {
+  let benign = 0;
+  for (const label of heldOut.labels) if (label !== 1) benign++;
+  if (rate <= 0 || benign * rate >= 1 || heldOut === trained) return thresholdFor(heldOutScores, heldOut.labels, rate);
+  const pooledScores = [...heldOutScores, ...scoreTable(model, trained)];
+  const pooledLabels = [...heldOut.labels, ...trained.labels];
+  return thresholdFor(pooledScores, pooledLabels, rate);
 }
 
 /** The smallest double above x (x finite). */

@@ -131,15 +131,15 @@ describe('panther-anomaly CLI', function () {
     // Act
     const score = await inProcess(['score', '--model', 'untimed-model.json', '--rows', 'untimed.csv', '--out', 'untimed-scores.csv'], dir);
 
-    // Assess: one line per row, keyed exactly as the input, the planted outlier on top.
+    // Assess: one line per row, keyed exactly as the input, the planted outlier flagged and few others.
     assert.equal(score.code, 0, score.stderr);
     const out = readFileSync(join(dir, 'untimed-scores.csv'), 'utf8').trimEnd().split('\n');
     assert.equal(out.length, input.length);
     // entity,window_start then score,anomaly,top_features (which has no comma) against the input's two features.
     for (let i = 1; i < input.length; i++) assert.equal(out[i].split(',').slice(0, -3).join(','), input[i].split(',').slice(0, -2).join(','));
-    const scoreOf = (line: string) => Number(line.split(',').at(-3));
-    const top = out.slice(1).reduce((best, line) => (scoreOf(line) > scoreOf(best) ? line : best));
-    assert.match(top, /^host-x,flow-x,/);
+    const flagged = out.slice(1).filter((line) => line.split(',').at(-2) === '1');
+    assert.ok(flagged.some((line) => line.startsWith('host-x,flow-x,')), out.slice(-3).join('\n'));
+    assert.ok(flagged.length <= 3, `${flagged.length} of 61 rows flagged`);
   });
 
   it('exits 2 naming file, line and column of a non-numeric value', () => {

@@ -57,6 +57,9 @@ describe('train: split and threshold', () => {
     assert.ok(t > 0.9 && t < 0.9 + 1e-15);
     assert.ok(thresholdFor(scores, labels, 0) > 1);
     assert.equal(thresholdFor([0.3], [1], 0.01), 0.5);
+    // Fewer windows than 1 / rate: the top one is let through rather than nothing ever being flagged.
+    const few = thresholdFor([0.1, 0.9, 0.2], [0, -1, 0], 0.01);
+    assert.ok(few > 0.2 && few < 0.9, String(few));
   });
 });
 
