@@ -2,19 +2,12 @@
 // or a deployed stack's bucket, where the next training run reads it as a label; and show what is recorded.
 import { Command, Option } from 'commander';
 import { InputError } from '../engine/errors';
-import { directoryObjects } from '../store/directory';
 import { createFeedbackStore, type FeedbackRecord, type FeedbackStore } from '../store/feedback';
+import { objectsFrom, withStoreOptions, type StoreOptions } from './store-options';
 
 export interface FeedbackIo {
   stdout(text: string): void;
   stderr(text: string): void;
-}
-
-interface StoreOptions {
-  dir?: string;
-  bucket?: string;
-  prefix?: string;
-  region?: string;
 }
 
 interface AddOptions extends StoreOptions {
@@ -33,17 +26,10 @@ interface ListOptions extends StoreOptions {
   json?: boolean;
 }
 
-/** The feedback beside the models the options name: an S3 bucket (prefix models/, as the stack uses) or a folder. */
+/** The verdicts beside the models the options name: an S3 bucket (prefix models/, as the stack uses) or a folder. */
 export function feedbackStoreFrom(options: StoreOptions): FeedbackStore {
-  if (options.bucket && options.dir) throw new InputError('give either --bucket or --dir, not both', { field: 'bucket' });
-  if (options.bucket) {
-    // The AWS SDK takes about 100 ms to load: only --bucket pays for it, not every CLI start.
-    const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
-    const { s3Objects } = require('../store/s3') as typeof import('../store/s3');
-    const client = new S3Client(options.region ? { region: options.region } : {});
-    return createFeedbackStore(s3Objects(client, options.bucket), options.prefix ?? 'models/');
-  }
-  return createFeedbackStore(directoryObjects(options.dir ?? '.local/models'), options.prefix ?? '');
+  const { objects, prefix } = objectsFrom(options);
+  return createFeedbackStore(objects, prefix);
 }
 
 const LABEL_WORDS: Record<0 | 1, string> = { 1: 'attack', 0: 'benign' };
@@ -71,14 +57,6 @@ function inFlagTerms(err: InputError): InputError {
   const flag = err.field === undefined ? undefined : FLAG_OF[err.field];
   if (!flag) return err;
   return new InputError(err.message.replace(`feedback ${err.field}:`, `${flag}:`), { field: flag, cause: err });
-}
-
-function withStoreOptions(command: Command): Command {
-  return command
-    .option('--dir <folder>', 'local model folder, as `npm start` writes it (default: .local/models)')
-    .option('--bucket <name>', 'S3 bucket of a deployed stack (credentials and region from the AWS environment)')
-    .option('--prefix <prefix>', 'key prefix of the models (default: models/ in S3, none in a folder)')
-    .option('--region <region>', 'AWS region of the bucket');
 }
 
 export function feedbackCommand(

@@ -1,39 +1,17 @@
 // `panther-anomaly models list | promote <version> | rollback`: inspect and move the current-model pointer in a
 // local model folder or an S3 bucket. Versions are never deleted or overwritten; rollback re-points.
 import { Command } from 'commander';
-import { directoryObjects } from '../store/directory';
 import { createModelStore, type ModelStore } from '../store/model-store';
+import { objectsFrom, withStoreOptions, type StoreOptions } from './store-options';
 
 export interface ModelsIo {
   stdout(text: string): void;
 }
 
-interface StoreOptions {
-  dir?: string;
-  bucket?: string;
-  prefix?: string;
-  region?: string;
-}
-
-/** The store the options name: an S3 bucket (default prefix models/, as the stack uses) or a folder (no prefix). */
+/** The model store the options name. */
 export function storeFrom(options: StoreOptions): ModelStore {
-  if (options.bucket && options.dir) throw new Error('give either --bucket or --dir, not both');
-  if (options.bucket) {
-    // The AWS SDK takes about 100 ms to load: only --bucket pays for it, not every CLI start.
-    const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
-    const { s3Objects } = require('../store/s3') as typeof import('../store/s3');
-    const client = new S3Client(options.region ? { region: options.region } : {});
-    return createModelStore(s3Objects(client, options.bucket), options.prefix ?? 'models/');
-  }
-  return createModelStore(directoryObjects(options.dir ?? '.local/models'), options.prefix ?? '');
-}
-
-function withStoreOptions(command: Command): Command {
-  return command
-    .option('--dir <folder>', 'local model folder, as `npm start` writes it (default: .local/models)')
-    .option('--bucket <name>', 'S3 bucket of a deployed stack (credentials and region from the AWS environment)')
-    .option('--prefix <prefix>', 'key prefix of the models (default: models/ in S3, none in a folder)')
-    .option('--region <region>', 'AWS region of the bucket');
+  const { objects, prefix } = objectsFrom(options);
+  return createModelStore(objects, prefix);
 }
 
 /** One line per version, oldest first, the current one marked, with its held-out ROC-AUC per log type. */
