@@ -22,6 +22,8 @@ export class CurrentModel {
   private loaded?: LoadedModel;
   private checkedAt = Number.NEGATIVE_INFINITY;
   private inflight?: Promise<LoadedModel>;
+  /** A version whose document failed validation, and why: it cannot get better, so it is not fetched again. */
+  private refused?: { version: string; error: Error };
   private readonly now: () => number;
   private readonly logger: Logger;
 
@@ -58,7 +60,19 @@ export class CurrentModel {
         throw new ServiceUnavailableError(`no model has been promoted yet in ${this.store.location}; run training first`);
       }
       if (this.loaded?.version === pointer.version) return this.loaded;
-      const document = parseModel(await this.store.readModel(pointer.version));
+      if (this.refused?.version === pointer.version) {
+        if (this.loaded) return this.loaded;
+        throw this.refused.error;
+      }
+      const text = await this.store.readModel(pointer.version);
+      let document: ModelDocument;
+      try {
+        document = parseModel(text);
+      } catch (err) {
+        // Versions are never overwritten, so a document that fails validation fails it on every read.
+        this.refused = { version: pointer.version, error: err as Error };
+        throw err;
+      }
       const previous = this.loaded?.version;
       this.loaded = { version: pointer.version, document, loadedAt: new Date(this.now()).toISOString() };
       this.logger.info('model loaded', { modelVersion: pointer.version, previousVersion: previous ?? null });

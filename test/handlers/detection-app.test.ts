@@ -175,6 +175,19 @@ describe('detection API', () => {
       assert.ok(warning, 'a warning names the failed refresh');
     });
 
+    it('fetches a corrupt version once, not at every refresh, and still answers 503 for it', async () => {
+      await store.writeVersion('v2', { 'model.json': '{"schemaVersion": 99}' });
+      await store.promote('v2');
+      let reads = 0;
+      const readModel = store.readModel.bind(store);
+      store.readModel = (version) => (reads++, readModel(version));
+      for (let i = 0; i < 3; i++) {
+        clock += 61_000;
+        assert.equal((await app.handle(fixture('detect-rows'))).statusCode, 503);
+      }
+      assert.equal(reads, 1);
+    });
+
     it('a corrupt model with nothing loaded before is a 503 naming the problem, not a 500', async () => {
       await store.writeVersion('v2', { 'model.json': '{"schemaVersion": 99}' });
       await store.promote('v2');
